@@ -1,0 +1,166 @@
+"""Every piece of code that touches ArviZ (or netCDF) lives here, so that moving to ArviZ 1.x
+(an xarray DataTree) is a change in one file.
+
+Layout of a result as ``InferenceData``:
+- ``posterior``: the draws in nats under the quantity's name (``mi``, ``cmi`` or ``kl``), dims
+  (chain, draw), plus every per-draw extra; attributes hold kind, quantity, units, method and the
+  provenance (JSON).
+- ``bayesmi``: the extras that are not per draw (CV curves, the full-data model) and the
+  pointwise values.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bayesmi.result import QUANTITIES, MIResult, convert_units
+
+__all__ = ["from_inferencedata", "load", "plot", "save", "summary", "to_inferencedata"]
+
+
+def _az():
+    with warnings.catch_warnings():
+        # ArviZ 0.2x announces its 1.x refactor on import.
+        warnings.simplefilter("ignore", FutureWarning)
+        import arviz
+
+    return arviz
+
+
+def _dataset(draws: np.ndarray, name: str, extras: dict[str, np.ndarray]):
+    import xarray as xr
+
+    chain, draw = draws.shape
+    data = {name: (("chain", "draw"), draws)}
+    for key, arr in extras.items():
+        dims = ("chain", "draw", *tuple(f"{key}_dim_{i}" for i in range(arr.ndim - 2)))
+        data[key] = (dims, arr)
+    return xr.Dataset(data, coords={"chain": np.arange(chain), "draw": np.arange(draw)})
+
+
+def to_inferencedata(result: MIResult):
+    """The result as an ArviZ ``InferenceData`` (draws in nats)."""
+    import xarray as xr
+
+    az = _az()
+    shape = result.draws_nats.shape
+    per_draw = {k: v for k, v in result.extras.items() if np.shape(v)[:2] == shape}
+    other = {k: np.asarray(v) for k, v in result.extras.items() if k not in per_draw}
+    posterior = _dataset(result.draws_nats, result.quantity, per_draw)
+    posterior.attrs.update(
+        kind=result.kind,
+        quantity=result.quantity,
+        units=result.units,
+        method=result.method,
+        provenance=json.dumps(result.provenance, sort_keys=True, default=str),
+        per_draw_extras=json.dumps(sorted(per_draw)),
+        stored_units="nats",
+    )
+    extra_vars = {k: (tuple(f"{k}_dim_{i}" for i in range(v.ndim)), v) for k, v in other.items()}
+    if result.pointwise_nats is not None:
+        extra_vars["pointwise_nats"] = (("sample",), np.asarray(result.pointwise_nats))
+    idata = az.InferenceData(posterior=posterior)
+    idata.add_groups({"bayesmi": xr.Dataset(extra_vars)})
+    return idata
+
+
+def from_inferencedata(idata) -> MIResult:
+    """Rebuild an :class:`MIResult` from :func:`to_inferencedata`'s output."""
+    post = idata.posterior
+    attrs = post.attrs
+    quantity = attrs["quantity"]
+    per_draw = json.loads(attrs.get("per_draw_extras", "[]"))
+    extras = {k: post[k].values for k in per_draw}
+    pointwise = None
+    if "bayesmi" in idata.groups():
+        group = idata["bayesmi"]
+        for k in group.data_vars:
+            if k == "pointwise_nats":
+                pointwise = group[k].values
+            else:
+                extras[k] = group[k].values
+    result = MIResult(
+        draws_nats=post[quantity].values,
+        kind=attrs["kind"],
+        quantity=quantity,
+        units=attrs.get("units", "nats"),
+        method=attrs.get("method", ""),
+        provenance=json.loads(attrs.get("provenance", "{}")),
+        pointwise_nats=pointwise,
+        extras=extras,
+    )
+    result.model = _rebuild_model(result)
+    return result
+
+
+def _rebuild_model(result: MIResult) -> Any:
+    """Fitted mixtures come back from their stored arrays (see bayesmi.estimators.gmm)."""
+    if "full_weights" not in result.extras:
+        return None
+    from bayesmi.mixture import GaussianMixtureModel
+
+    e = result.extras
+    return GaussianMixtureModel.from_arrays(e["full_weights"], e["full_means"], e["full_covs"])
+
+
+def save(result: MIResult, path: str | os.PathLike) -> str:
+    """Write ``result`` to a netCDF file atomically: a temporary file in the same folder,
+    renamed over ``path`` only once complete, so a crash never leaves half a file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        to_inferencedata(result).to_netcdf(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return str(path)
+
+
+def load(path: str | os.PathLike) -> MIResult:
+    """Read a result written by :meth:`MIResult.save`."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"load: no file at {str(path)!r}.")
+    idata = _az().from_netcdf(path)
+    idata.load()  # read everything now, so the file is not held open
+    return from_inferencedata(idata)
+
+
+def _display_idata(result: MIResult):
+    az = _az()
+    draws = convert_units(result.draws_nats, result.units)
+    return az.from_dict(posterior={result.quantity: draws})
+
+
+def summary(result: MIResult, hdi_prob: float = 0.9):
+    """ArviZ summary (mean, sd, HDI; R-hat and ESS when the draws are MCMC chains)."""
+    az = _az()
+    kind = "all" if result.kind == "posterior" and result.draws_nats.shape[0] > 1 else "stats"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        table = az.summary(_display_idata(result), kind=kind, hdi_prob=hdi_prob, round_to="none")
+    table.insert(0, "units", result.units)
+    table.insert(1, "kind", result.kind)
+    return table
+
+
+def plot(result: MIResult, hdi_prob: float = 0.9, ax=None, **kwargs):
+    """ArviZ posterior plot with the HDI marked; the axis label carries the units."""
+    az = _az()
+    ax = az.plot_posterior(
+        _display_idata(result), var_names=[result.quantity], hdi_prob=hdi_prob, ax=ax, **kwargs
+    )
+    ax = np.ravel(ax)[0]
+    ax.set_title(f"{QUANTITIES[result.quantity]} ({result.kind}, {result.method or 'bayesmi'})")
+    ax.set_xlabel(f"{QUANTITIES[result.quantity]} [{result.units}]")
+    return ax

@@ -1,0 +1,118 @@
+"""The estimator interface and the method registry."""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import platform
+from importlib import metadata
+from typing import Any, ClassVar
+
+import numpy as np
+
+from bayesmi.result import MIResult
+
+__all__ = ["REGISTRY", "Estimator", "data_hash", "get_estimator", "register"]
+
+#: Method name -> estimator class. Filled by :func:`register`.
+REGISTRY: dict[str, type[Estimator]] = {}
+
+
+def register(cls: type[Estimator]) -> type[Estimator]:
+    """Class decorator: make ``cls`` available as ``bm.estimate(..., method=cls.name)``."""
+    REGISTRY[cls.name] = cls
+    return cls
+
+
+def get_estimator(method: str) -> type[Estimator]:
+    """The estimator class registered under ``method``."""
+    if not isinstance(method, str) or method not in REGISTRY:
+        raise ValueError(
+            f"method must be one of {sorted(REGISTRY)}, got {method!r}. "
+            "See bm.methods() for what each one does."
+        )
+    return REGISTRY[method]
+
+
+def data_hash(*arrays: np.ndarray | None) -> str:
+    """SHA-256 of the checked input arrays (shape and float64 bytes), for provenance."""
+    h = hashlib.sha256()
+    for a in arrays:
+        if a is None:
+            h.update(b"none")
+            continue
+        a = np.ascontiguousarray(a)
+        h.update(str((a.shape, a.dtype.str)).encode())
+        h.update(a.tobytes())
+    return h.hexdigest()
+
+
+def _versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for pkg in ("bayesmi", "numpy", "scipy", "scikit-learn", "arviz"):
+        try:
+            out[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            out[pkg] = "not installed"
+    return out
+
+
+class Estimator:
+    """Base class: hyperparameters are constructor arguments, stored as they are (no checks,
+    no work in ``__init__``, as in scikit-learn); ``estimate`` takes data and returns an
+    :class:`~bayesmi.result.MIResult`."""
+
+    #: Registry name.
+    name: ClassVar[str] = ""
+    #: What the draws are (``MIResult.kind``).
+    kind: ClassVar[str] = ""
+    #: One line for ``bm.methods()``.
+    summary: ClassVar[str] = ""
+
+    @classmethod
+    def _param_names(cls) -> list[str]:
+        sig = inspect.signature(cls.__init__)
+        return [p for p in sig.parameters if p != "self"]
+
+    def get_params(self) -> dict[str, Any]:
+        """The hyperparameters, by name."""
+        return {k: getattr(self, k) for k in self._param_names()}
+
+    def set_params(self, **params: Any) -> Estimator:
+        """Set hyperparameters by name; unknown names raise TypeError."""
+        valid = set(self._param_names())
+        for k, v in params.items():
+            if k not in valid:
+                raise TypeError(
+                    f"{type(self).__name__}: unknown parameter {k!r}; valid are {sorted(valid)}."
+                )
+            setattr(self, k, v)
+        return self
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
+        return f"{type(self).__name__}({args})"
+
+    def estimate(self, x, y, z=None) -> MIResult:
+        """I(X;Y), or I(X;Y|Z) when ``z`` is given, as a distribution."""
+        raise NotImplementedError
+
+    def kl_marginals(self, x, y) -> MIResult:
+        """KL(p_X || p_Y) between the marginals of x and y, as a distribution."""
+        raise NotImplementedError(f"{type(self).__name__} has no KL estimate.")
+
+    def _provenance(self, x, y, z=None, **more: Any) -> dict[str, Any]:
+        dims = {"x": int(x.shape[1]), "y": int(y.shape[1]) if y.ndim == 2 else 1}
+        if z is not None:
+            dims["z"] = int(z.shape[1])
+        return {
+            "method": self.name,
+            "estimator": type(self).__name__,
+            "params": {k: v for k, v in self.get_params().items()},
+            "seed": getattr(self, "seed", None),
+            "n_samples": len(x),
+            "dims": dims,
+            "data_sha256": data_hash(x, y, z),
+            "versions": _versions(),
+            **more,
+        }

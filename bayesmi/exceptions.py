@@ -1,0 +1,19 @@
+"""The library's own warning classes, so users can filter or escalate them."""
+
+__all__ = ["BayesMIWarning", "ComponentLimitWarning", "ConvergenceWarning", "NumericalErrorWarning"]
+
+
+class BayesMIWarning(UserWarning):
+    """Base class of every warning bayesmi issues about doubtful output."""
+
+
+class ConvergenceWarning(BayesMIWarning):
+    """A fit did not converge (EM iterations exhausted, MCMC diagnostics failed, ...)."""
+
+
+class ComponentLimitWarning(BayesMIWarning):
+    """The component count chosen hit ``max_components``: the mixture may be too small."""
+
+
+class NumericalErrorWarning(BayesMIWarning):
+    """The numerical error of an integral is not small against the spread of the draws."""

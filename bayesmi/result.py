@@ -1,0 +1,178 @@
+"""The one result type: a distribution of MI (or conditional MI, or KL), never a bare number."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+__all__ = ["KINDS", "QUANTITIES", "MIResult", "convert_units"]
+
+#: What the draws are, and so what their spread captures (see docs/intervals.md).
+KINDS = ("posterior", "variational", "bootstrap", "block_bootstrap", "subsample", "ensemble")
+#: The quantity the draws are of, and how it is written.
+QUANTITIES = {"mi": "I(X;Y)", "cmi": "I(X;Y|Z)", "kl": "KL(p_X || p_Y)"}
+UNITS = ("nats", "bits")
+
+
+def convert_units(values_nats: Any, units: str) -> Any:
+    """Nats to ``units``: the one place where bits are made (1 bit = ln 2 nats)."""
+    if units == "nats":
+        return values_nats
+    if units == "bits":
+        return np.asarray(values_nats) / np.log(2.0)
+    raise ValueError(f"units must be 'nats' or 'bits', got {units!r}.")
+
+
+@dataclass
+class MIResult:
+    """A distribution of mutual information, conditional MI or KL divergence.
+
+    Parameters
+    ----------
+    draws_nats : array, shape (chain, draw)
+        The draws, always stored in nats. Bootstrap and ensemble results have one chain.
+    kind : str
+        What the draws are: one of ``KINDS``. The docs say, per method, what spread they
+        capture (sampling variability, model uncertainty, training randomness) and what they
+        do not (the estimator's bias).
+    quantity : {"mi", "cmi", "kl"}
+    units : {"nats", "bits"}
+        The units every accessor and printout uses; change with :meth:`to`.
+    method : str
+        The registered method name that produced it.
+    provenance : dict
+        Method, hyperparameters, seed, n, dims, library versions, data hash.
+    pointwise_nats : array, shape (n_samples,), optional
+        Per-sample pointwise MI, where the method has it.
+    extras : dict of str to array
+        Method-specific arrays that travel with the result (for ``gmm``: the component count of
+        every draw, the CV curve, the fitted mixtures). Arrays whose leading shape is
+        (chain, draw) are per-draw.
+    model : object, optional
+        The fitted model(s) (for plots and reuse); rebuilt from ``extras`` on load where possible.
+
+    Examples
+    --------
+    >>> r = bm.estimate(x, y, method="gmm", seed=0)
+    >>> r.mean, r.sd, r.hdi(0.9)      # nats
+    >>> r.to("bits").hdi(0.9)
+    """
+
+    draws_nats: np.ndarray
+    kind: str
+    quantity: str = "mi"
+    units: str = "nats"
+    method: str = ""
+    provenance: dict[str, Any] = field(default_factory=dict)
+    pointwise_nats: np.ndarray | None = None
+    extras: dict[str, np.ndarray] = field(default_factory=dict)
+    model: Any = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        d = np.asarray(self.draws_nats, dtype=np.float64)
+        if d.ndim == 1:
+            d = d[None, :]
+        if d.ndim != 2 or d.size == 0:
+            raise ValueError(f"draws_nats must have shape (chain, draw), got {d.shape}.")
+        self.draws_nats = d
+        if self.kind not in KINDS:
+            raise ValueError(f"kind must be one of {KINDS}, got {self.kind!r}.")
+        if self.quantity not in QUANTITIES:
+            raise ValueError(f"quantity must be one of {tuple(QUANTITIES)}, got {self.quantity!r}.")
+        convert_units(0.0, self.units)
+
+    # -- values, in self.units -------------------------------------------------------------
+    @property
+    def draws(self) -> np.ndarray:
+        """The draws in ``self.units``, shape (chain, draw)."""
+        return convert_units(self.draws_nats, self.units)
+
+    @property
+    def pointwise(self) -> np.ndarray | None:
+        """Per-sample pointwise values in ``self.units``, or None."""
+        if self.pointwise_nats is None:
+            return None
+        return convert_units(self.pointwise_nats, self.units)
+
+    @property
+    def n_draws(self) -> int:
+        return self.draws_nats.size
+
+    @property
+    def mean(self) -> float:
+        return float(self.draws.mean())
+
+    @property
+    def sd(self) -> float:
+        return float(self.draws.std(ddof=1)) if self.n_draws > 1 else 0.0
+
+    def quantile(self, q: float | np.ndarray) -> float | np.ndarray:
+        """Quantile(s) of the draws."""
+        out = np.quantile(self.draws, q)
+        return float(out) if np.ndim(out) == 0 else out
+
+    def hdi(self, prob: float = 0.9) -> np.ndarray:
+        """The highest-density interval holding ``prob`` of the draws, [low, high]."""
+        if not 0 < prob < 1:
+            raise ValueError(f"hdi: prob must lie in (0, 1), got {prob}.")
+        x = np.sort(self.draws.ravel())
+        n = len(x)
+        width = max(1, int(np.floor(prob * n)))
+        if width >= n:
+            return np.array([x[0], x[-1]])
+        # The narrowest window holding `width + 1` sorted draws (as ArviZ's hdi does).
+        gaps = x[width:] - x[: n - width]
+        i = int(np.argmin(gaps))
+        return np.array([x[i], x[i + width]])
+
+    def to(self, units: str) -> MIResult:
+        """The same result shown in other units ("nats" or "bits")."""
+        convert_units(0.0, units)
+        return replace(self, units=units)
+
+    # -- ArviZ, files, plots ---------------------------------------------------------------
+    def to_inferencedata(self):
+        """An ArviZ ``InferenceData``: posterior group with the draws (in nats) as ``mi``,
+        ``cmi`` or ``kl``; everything else in attributes and a ``bayesmi`` group."""
+        from bayesmi import arviz_io
+
+        return arviz_io.to_inferencedata(self)
+
+    @classmethod
+    def from_inferencedata(cls, idata) -> MIResult:
+        """Inverse of :meth:`to_inferencedata`."""
+        from bayesmi import arviz_io
+
+        return arviz_io.from_inferencedata(idata)
+
+    def save(self, path) -> str:
+        """Write the result to a netCDF file, atomically (no half-written file on a crash)."""
+        from bayesmi import arviz_io
+
+        return arviz_io.save(self, path)
+
+    def summary(self, hdi_prob: float = 0.9):
+        """ArviZ summary table (pandas DataFrame) in ``self.units``."""
+        from bayesmi import arviz_io
+
+        return arviz_io.summary(self, hdi_prob=hdi_prob)
+
+    def plot(self, hdi_prob: float = 0.9, ax=None, **kwargs):
+        """ArviZ posterior plot of the draws, in ``self.units``; returns the matplotlib axes."""
+        from bayesmi import arviz_io
+
+        return arviz_io.plot(self, hdi_prob=hdi_prob, ax=ax, **kwargs)
+
+    # -- text ------------------------------------------------------------------------------
+    def __repr__(self) -> str:
+        lo, hi = self.hdi(0.9)
+        chains = f", {self.draws_nats.shape[0]} chains" if self.draws_nats.shape[0] > 1 else ""
+        return (
+            f"{QUANTITIES[self.quantity]} = {self.mean:.3f} {self.units}, 90% HDI "
+            f"[{lo:.3f}, {hi:.3f}], sd {self.sd:.3f}, {self.kind}, {self.n_draws} draws{chains}"
+            + (f" ({self.method})" if self.method else "")
+        )
+
+    __str__ = __repr__

@@ -1,0 +1,248 @@
+"""GMM-MI against known truths, its options, and its guarantees."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+import bayesmi as bm
+from bayesmi import truth
+
+FAST = {"n_bootstrap": 30, "progress": False}
+
+
+@pytest.mark.parametrize("rho", [0.3, 0.6, 0.9])
+def test_recovers_gaussian_mi_1d(rho):
+    x, y, mi_true = truth.correlated_gaussian(rho, n=2000, seed=1234)
+    r = bm.estimate(x, y, method="gmm", seed=0, **FAST)
+    # 4 sds: about one false alarm in 16,000 runs when the spread is honest.
+    assert abs(r.mean - mi_true) < 4 * r.sd
+    assert r.kind == "bootstrap" and r.draws_nats.shape == (1, 30)
+
+
+def test_recovers_gaussian_mi_3d_blocks():
+    x, y, mi_true = truth.correlated_gaussian(0.6, n=2000, dim=3, seed=7)
+    r = bm.estimate(x, y, method="gmm", seed=0, n_mc=20_000, **FAST)
+    assert abs(r.mean - mi_true) < 4 * r.sd
+    assert r.provenance["dims"] == {"x": 3, "y": 3}
+
+
+def test_independent_interval_reaches_zero():
+    # rho = 0: the distribution is skewed against the boundary, so test that the interval
+    # reaches down to zero instead of the mean +- sd.
+    x, y, _ = truth.correlated_gaussian(0.0, n=1000, seed=3)
+    r = bm.estimate(x, y, method="gmm", seed=0, **FAST)
+    assert r.hdi(0.9)[0] < 0.01
+    assert r.mean < 0.02
+
+
+def test_invariant_under_monotone_transform():
+    x, y, _ = truth.correlated_gaussian(0.6, n=2000, seed=11)
+    a = bm.estimate(x, y, method="gmm", seed=0, **FAST)
+    b = bm.estimate(x, np.exp(y), method="gmm", seed=0, max_components=6, **FAST)
+    lo, hi = b.hdi(0.95)
+    # exp(y) is skewed: mixtures need more components, but MI is unchanged.
+    assert lo - 2 * a.sd < a.mean < hi + 2 * a.sd
+
+
+def test_conditional_mi_of_a_chain_is_zero():
+    x, y, z, _ = truth.gaussian_chain(1.0, 1.0, n=1500, seed=5)
+    r = bm.estimate(x, y, z=z, method="gmm", seed=0, **FAST)
+    assert r.quantity == "cmi"
+    assert r.hdi(0.9)[0] < 0.01 and r.mean < 0.02
+    # while X and Y are dependent without conditioning
+    assert bm.estimate(x, y, method="gmm", seed=0, **FAST).mean > 0.1
+
+
+def test_conditional_mi_closed_form():
+    x, y, z, cmi_true = truth.gaussian_cmi(0.7, 1.5, n=2000, seed=8)
+    r = bm.estimate(x, y, z=z, method="gmm", seed=0, **FAST)
+    assert abs(r.mean - cmi_true) < 4 * r.sd
+
+
+def test_kl_between_marginals_closed_form():
+    x, y, kl_true = truth.gaussian_kl(0.8, 1.5, 0.4, n=2000, seed=9)
+    r = bm.kl_marginals(x, y, method="gmm", seed=0, **FAST)
+    assert r.quantity == "kl" and "KL(p_X || p_Y)" in repr(r)
+    assert abs(r.mean - kl_true) < 4 * r.sd
+
+
+def test_kl_needs_equal_dimensions():
+    x, y, _ = truth.correlated_gaussian(0.5, n=200, dim=2, seed=1)
+    with pytest.raises(ValueError, match="same dimension; got x with 2 columns and y with 1"):
+        bm.kl_marginals(x, y[:, 0], method="gmm", **FAST)
+
+
+def test_same_seed_same_draws_whatever_n_jobs():
+    x, y, _ = truth.correlated_gaussian(0.6, n=600, seed=2)
+    kw = {"method": "gmm", "seed": 42, "n_bootstrap": 8, "progress": False}
+    a = bm.estimate(x, y, n_jobs=1, **kw)
+    b = bm.estimate(x, y, n_jobs=2, **kw)
+    np.testing.assert_array_equal(a.draws_nats, b.draws_nats)
+    c = bm.estimate(x, y, n_jobs=1, **(kw | {"seed": 43}))
+    assert not np.array_equal(a.draws_nats, c.draws_nats)
+
+
+def test_bimodal_data_uses_more_components():
+    rng = np.random.default_rng(4)
+    n = 2000
+    x = rng.standard_normal(n) + np.where(rng.random(n) < 0.5, -3, 3)
+    y = x + rng.standard_normal(n)
+    r = bm.estimate(x, y, method="gmm", seed=0, **FAST)
+    assert r.provenance["n_components_selected"] >= 2
+    assert np.median(r.extras["n_components"]) >= 2
+    # Reference: MI of this 2-component mixture by quadrature of the true model.
+    from bayesmi import mixture
+    from bayesmi.mixture import GaussianMixtureModel
+
+    cov = np.array([[1.0, 1.0], [1.0, 2.0]])
+    model = GaussianMixtureModel(np.array([0.5, 0.5]), np.array([[-3, -3], [3, 3.0]]), [cov, cov])
+    mi_true = mixture.mi(model, 1)[0]
+    assert abs(r.mean - mi_true) < 4 * r.sd
+
+
+def test_categorical_y():
+    # x | c ~ N(2c, 1) for c in {0, 1, 2}, equal probabilities.
+    rng = np.random.default_rng(6)
+    c = rng.integers(0, 3, 1500)
+    x = 2.0 * c + rng.standard_normal(1500)
+    labels = np.array(["a", "b", "c"])[c]
+    r = bm.estimate(x, labels, method="gmm", categorical=True, seed=0, **FAST)
+    from bayesmi import mixture
+    from bayesmi.mixture import GaussianMixtureModel
+
+    models = [
+        GaussianMixtureModel(np.ones(1), np.array([[2.0 * k]]), np.ones((1, 1, 1)))
+        for k in range(3)
+    ]
+    mi_true = mixture.mi_categorical(models, np.full(3, 1 / 3))[0]
+    assert abs(r.mean - mi_true) < 4 * r.sd
+
+
+def test_block_bootstrap_is_wider_for_autocorrelated_data():
+    # AR(1) series with strong autocorrelation: the i.i.d. bootstrap understates the spread.
+    rng = np.random.default_rng(10)
+    n, phi = 1500, 0.95
+    e = rng.standard_normal((n, 2))
+    s = np.zeros((n, 2))
+    for t in range(1, n):
+        s[t] = phi * s[t - 1] + e[t]
+    x, y = s[:, 0], 0.6 * s[:, 0] + 0.8 * s[:, 1]
+    iid = bm.estimate(x, y, method="gmm", seed=0, **FAST)
+    block = bm.estimate(x, y, method="gmm", seed=0, block_length=50, **FAST)
+    assert block.kind == "block_bootstrap"
+    assert block.sd > 1.5 * iid.sd
+
+
+@pytest.mark.parametrize("select", ["fixed", "cv"])
+def test_selection_modes(select):
+    x, y, mi_true = truth.correlated_gaussian(0.6, n=1000, seed=12)
+    r = bm.estimate(x, y, method="gmm", seed=0, select=select, n_bootstrap=10, progress=False)
+    assert abs(r.mean - mi_true) < 4 * r.sd + 0.02
+    if select == "fixed":
+        assert len(set(r.extras["n_components"].ravel())) == 1
+
+
+def test_monte_carlo_and_quadrature_agree():
+    x, y, _ = truth.correlated_gaussian(0.6, n=1000, seed=13)
+    q = bm.estimate(x, y, method="gmm", seed=0, n_bootstrap=10, progress=False)
+    m = bm.estimate(x, y, method="gmm", seed=0, n_bootstrap=10, progress=False, mi_method="mc")
+    # Same resamples and fits; only the integral differs, by Monte Carlo error.
+    diff = np.abs(q.draws_nats - m.draws_nats)
+    assert (diff < 4 * m.extras["numerical_error_nats"] + 1e-3).all()
+    assert q.extras["numerical_error_nats"].max() < 1e-3
+
+
+def test_result_carries_models_and_round_trips(tmp_path):
+    x, y, _ = truth.correlated_gaussian(0.6, n=500, seed=14)
+    r = bm.estimate(x, y, method="gmm", seed=0, n_bootstrap=5, progress=False)
+    assert r.pointwise_nats.shape == (500,)
+    # pointwise MI averages to the full-data plug-in estimate's neighbourhood
+    assert abs(r.pointwise_nats.mean() - r.extras["full_data_estimate_nats"][0]) < 0.05
+    back = bm.load(r.save(tmp_path / "r.nc"))
+    np.testing.assert_array_equal(back.draws_nats, r.draws_nats)
+    np.testing.assert_allclose(back.model.means, r.model.means)
+    assert back.provenance["params"]["n_bootstrap"] == 5
+    assert len(back.provenance["data_sha256"]) == 64
+
+
+def test_plots():
+    from bayesmi.plotting import plot_cv_curve, plot_mixture
+
+    x, y, _ = truth.correlated_gaussian(0.6, n=500, seed=15)
+    r = bm.estimate(x, y, method="gmm", seed=0, n_bootstrap=5, progress=False)
+    assert plot_mixture(r, x, y).get_title().startswith("fitted mixture")
+    assert "nats" in plot_cv_curve(r).get_ylabel()
+    assert "nats" in r.plot().get_xlabel()
+
+
+def test_component_limit_warns():
+    rng = np.random.default_rng(16)
+    x = rng.standard_normal(800) + rng.integers(0, 4, 800) * 4
+    with pytest.warns(bm.ComponentLimitWarning, match="reached max_components=2"):
+        bm.estimate(
+            x,
+            x + rng.standard_normal(800),
+            method="gmm",
+            seed=0,
+            max_components=2,
+            n_bootstrap=3,
+            progress=False,
+        )
+
+
+def test_convergence_warning():
+    x, y, _ = truth.correlated_gaussian(0.6, n=500, seed=17)
+    with pytest.warns(bm.ConvergenceWarning, match="EM did not converge within max_iter=2"):
+        bm.estimate(
+            x, y, method="gmm", seed=0, n_components=3, max_iter=2, n_bootstrap=3, progress=False
+        )
+
+
+@pytest.mark.parametrize(
+    ("param", "value", "error", "match"),
+    [
+        ("n_bootstrap", 1, ValueError, "n_bootstrap must be >= 2, got 1"),
+        ("n_bootstrap", 2.5, TypeError, "n_bootstrap must be an integer, got 2.5"),
+        ("init", "magic", ValueError, "init must be one of"),
+        ("select", "bic", ValueError, "select must be one of"),
+        ("mi_method", "exact", ValueError, "mi_method must be one of"),
+        ("reg_covar", -1.0, ValueError, "reg_covar must be a non-negative number"),
+        ("block_length", 0, ValueError, "block_length must be >= 1"),
+    ],
+)
+def test_bad_hyperparameters(param, value, error, match):
+    x, y, _ = truth.correlated_gaussian(0.6, n=100, seed=0)
+    with pytest.raises(error, match=match):
+        bm.estimate(x, y, method="gmm", progress=False, **{param: value})
+
+
+def test_too_few_samples():
+    with pytest.raises(ValueError, match="x has 5 samples, fewer than the 10"):
+        bm.estimate(np.arange(5.0), np.arange(5.0) ** 2, method="gmm", progress=False)
+
+
+def test_single_class_rejected():
+    with pytest.raises(ValueError, match="y has a single class"):
+        bm.estimate(
+            np.random.default_rng(0).standard_normal(50),
+            np.zeros(50),
+            categorical=True,
+            progress=False,
+        )
+
+
+def test_coverage_of_the_90_interval():
+    # 30 seeded replicate data sets (rho 0.6, n 800): the 90% HDI of 100 bootstrap draws must
+    # hold the truth in at least 75% of them (the issue's bar; the bootstrap's ideal is about
+    # 86%, see shared/notes/intervals.md and docs/intervals.md).
+    mi_true = truth.gaussian_mi_value(0.6)
+    hits = 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for rep in range(30):
+            x, y, _ = truth.correlated_gaussian(0.6, n=800, seed=1000 + rep)
+            r = bm.estimate(x, y, method="gmm", seed=rep, n_bootstrap=100, progress=False)
+            lo, hi = r.hdi(0.9)
+            hits += lo <= mi_true <= hi
+    assert hits / 30 >= 0.75
