@@ -65,13 +65,18 @@ def _kmeans_means(ut, w, k, rng, plus_plus: bool, n_iter: int = 30) -> np.ndarra
         c = np.array(centres)
     else:
         c = ut[:, rng.choice(n, size=k, replace=False, p=p)].T.copy()
+    sq = (ut * ut).sum(0)
     for _ in range(n_iter):
-        d2 = ((ut[None, :, :] - c[:, :, None]) ** 2).sum(1)  # (k, n)
+        # |u - c|^2 = |u|^2 - 2 c.u + |c|^2, one matrix product for all centres
+        d2 = (c * c).sum(1)[:, None] - 2.0 * (c @ ut) + sq
         labels = d2.argmin(0)
-        counts = np.bincount(labels, weights=w, minlength=k)
-        sums = np.stack([np.bincount(labels, weights=w * row, minlength=k) for row in ut], 1)
-        new = np.where(counts[:, None] > 0, sums / np.maximum(counts, 1e-300)[:, None], c)
-        if np.allclose(new, c):
+        onehot = np.zeros((k, n))
+        onehot[labels, np.arange(n)] = w
+        counts = onehot.sum(1)
+        new = np.where(
+            counts[:, None] > 0, (onehot @ ut.T) / np.maximum(counts, 1e-300)[:, None], c
+        )
+        if np.abs(new - c).max() <= 1e-8:
             break
         c = new
     return c
@@ -254,27 +259,46 @@ def fit_mixture(
     return best
 
 
-def held_out_score(
-    model: GaussianMixtureModel, ut: np.ndarray, weights: np.ndarray | None = None
-) -> float:
-    """Mean log-likelihood per unit weight of held-out data (columns)."""
-    ll = model._logpdf_t(ut)
-    return float(ll.mean() if weights is None else ll @ weights / weights.sum())
+def held_out_loglik(model: GaussianMixtureModel, ut: np.ndarray) -> np.ndarray:
+    """Log-likelihood of each held-out point (columns), shape (n,)."""
+    return model._logpdf_t(ut)
 
 
-def sweep(score_of, max_components: int, threshold: float, patience: int) -> Selection:
-    """Add components while the score gains at least ``threshold``; stop after ``patience``
-    steps without such a gain. ``score_of(k)`` returns (score, fit or None)."""
+def _weighted_mean_se(d: np.ndarray, w: np.ndarray) -> tuple[float, float]:
+    """Weighted mean of d and its standard error (effective sample size of the weights)."""
+    wsum = w.sum()
+    mean = float(d @ w / wsum)
+    var = float(((d - mean) ** 2) @ w / wsum)
+    n_eff = wsum**2 / float(w @ w)
+    return mean, float(np.sqrt(var / max(n_eff - 1.0, 1.0)))
+
+
+def sweep(
+    score_of, max_components: int, threshold: float, patience: int, se_rule: float = 0.0
+) -> Selection:
+    """Add components while the held-out log-likelihood gains enough; stop after
+    ``patience`` steps without such a gain and keep the last count that gained.
+
+    ``score_of(k)`` returns (per-point held-out log-likelihoods, their weights, fit or None).
+    A gain counts when it is at least ``threshold`` nats per sample and at least ``se_rule``
+    standard errors of the paired per-point differences from the best count so far (so that
+    the noise of a finite held-out set does not add components; 0 turns this off).
+    """
     sel = Selection(n_components=1)
-    best_score = -np.inf
+    best_ll = None
     misses = 0
     for k in range(1, max_components + 1):
-        score, fit = score_of(k)
-        sel.scores[k] = score
+        ll, w, fit = score_of(k)
+        sel.scores[k] = float(ll @ w / w.sum())
         if fit is not None:
             sel.fits[k] = fit
-        if score - best_score >= threshold:
-            best_score, sel.n_components, misses = score, k, 0
+        if best_ll is None:
+            gained = True
+        else:
+            gain, se = _weighted_mean_se(ll - best_ll, w)
+            gained = gain >= threshold and gain >= se_rule * se
+        if gained:
+            best_ll, sel.n_components, misses = ll, k, 0
         else:
             misses += 1
             if misses >= patience:
@@ -292,6 +316,7 @@ def select_n_components(
     n_folds: int = 2,
     threshold: float = 1e-5,
     patience: int = 1,
+    se_rule: float = 0.0,
     fit_full: bool = True,
     **fit_kwargs,
 ) -> Selection:
@@ -306,15 +331,22 @@ def select_n_components(
     present = np.flatnonzero(w > 0)
     folds = np.array_split(rng.permutation(present), n_folds)
 
+    held_out = np.concatenate(folds)  # every present point is held out exactly once
+
     def score_of(k):
-        scores = []
+        ll, fits = [], []
         for test in folds:
             train_w = w.copy()
             train_w[test] = 0.0
             keep = train_w > 0
-            fit = fit_mixture(ut[:, keep], k, rng, weights=train_w[keep], **fit_kwargs)
-            scores.append(held_out_score(fit.model, ut[:, test], w[test]))
-        full = fit_mixture(ut, k, rng, weights=w, **fit_kwargs) if fit_full else None
-        return float(np.mean(scores)), full
+            fits.append(fit_mixture(ut[:, keep], k, rng, weights=train_w[keep], **fit_kwargs))
+            ll.append(held_out_loglik(fits[-1].model, ut[:, test]))
+        full = None
+        if fit_full:
+            # Started from the fold fit that predicted its held-out points best.
+            fold_means = [v @ w[t] / w[t].sum() for v, t in zip(ll, folds, strict=True)]
+            best = fits[int(np.argmax(fold_means))]
+            full = fit_mixture(ut, k, rng, weights=w, warm_start=best.model, **fit_kwargs)
+        return np.concatenate(ll), w[held_out], full
 
-    return sweep(score_of, max_components, threshold, patience)
+    return sweep(score_of, max_components, threshold, patience, se_rule)

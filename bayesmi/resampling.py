@@ -53,11 +53,11 @@ def bootstrap_counts(
     return np.bincount(idx, minlength=n)
 
 
-def _limited(fn: Callable, task: Any) -> Any:
-    # One BLAS thread per task: tiny matrix products are far slower with a thread pool, and
+def _run_chunk(fn: Callable, chunk: list[Any]) -> list[Any]:
+    # One BLAS thread per worker: tiny matrix products are far slower with a thread pool, and
     # parallelism comes from the workers.
     with threadpool_limits(limits=1, user_api="blas"):
-        return fn(task)
+        return [fn(t) for t in chunk]
 
 
 def run_parallel(
@@ -70,6 +70,10 @@ def run_parallel(
     backend: str | None = None,
 ) -> list[Any]:
     """``[fn(t) for t in tasks]``, in order, over joblib workers, with a progress bar.
+
+    Tasks go to the workers in chunks (a few per worker), so that the cost of shipping a task
+    is paid a few times, not once per task; results come back in task order, so a task's
+    output never depends on how the tasks were split.
 
     Parameters
     ----------
@@ -94,10 +98,12 @@ def run_parallel(
                     bar.update()
             return out
         parallel = Parallel(n_jobs=n_jobs, backend=backend, return_as="generator")
+        n_chunks = min(len(tasks), 4 * max(1, parallel._effective_n_jobs()))
+        chunks = [list(c) for c in np.array_split(np.arange(len(tasks)), n_chunks) if len(c)]
         out = []
-        for r in parallel(delayed(_limited)(fn, t) for t in tasks):
-            out.append(r)
-            bar.update()
+        for part in parallel(delayed(_run_chunk)(fn, [tasks[i] for i in c]) for c in chunks):
+            out.extend(part)
+            bar.update(len(part))
         return out
     finally:
         bar.close()

@@ -31,7 +31,7 @@ from bayesmi.em import (
     FitError,
     Selection,
     fit_mixture,
-    held_out_score,
+    held_out_loglik,
     select_n_components,
     sweep,
 )
@@ -101,11 +101,17 @@ def _refit(ut, counts, selection: Selection, ctx: _Context, rng):
     # "oob": candidates fitted on the resample (warm-started from the full-data fits) and
     # scored on the points the resample left out.
     ut_oob = ut[:, ~inside]
+    w_oob = np.ones(ut_oob.shape[1])
 
     def score_of(k):
-        warm = selection.fits[k].model if k in selection.fits else None
-        fit = fit_mixture(ut_in, k, rng, weights=w_in, warm_start=warm, **ctx.fit_kwargs)
-        return held_out_score(fit.model, ut_oob), fit
+        kw = ctx.fit_kwargs
+        if k in selection.fits:
+            kw = dict(kw, warm_start=selection.fits[k].model)
+        else:
+            # Beyond the sizes fitted on the full data: one cold start (a rare candidate).
+            kw = dict(kw, n_init=1)
+        fit = fit_mixture(ut_in, k, rng, weights=w_in, **kw)
+        return held_out_loglik(fit.model, ut_oob), w_oob, fit
 
     kw = {k: v for k, v in ctx.sweep_kwargs.items() if k != "n_folds"}
     sel = sweep(score_of, **kw)
@@ -174,6 +180,10 @@ class GMMMI(Estimator):
         component.
     patience : int, default=1
         Stop adding components after this many steps without such a gain.
+    se_rule : float, default=1.0
+        A gain must also be at least this many standard errors of the paired per-point
+        held-out log-likelihood differences, so that the noise of a finite held-out set does
+        not add components. 0 gives the rule of the gmm-mi package (threshold alone).
     select : {"oob", "cv", "fixed"}, default="oob"
         How each resample's component count is chosen: "oob" fits the candidates on the
         resample and scores them on the points it left out (cheap, the default); "cv" repeats
@@ -225,6 +235,7 @@ class GMMMI(Estimator):
         reg_covar: float = 1e-6,
         threshold: float = 1e-5,
         patience: int = 1,
+        se_rule: float = 1.0,
         select: str = "oob",
         block_length: int | str | None = None,
         mi_method: str = "auto",
@@ -246,6 +257,7 @@ class GMMMI(Estimator):
         self.reg_covar = reg_covar
         self.threshold = threshold
         self.patience = patience
+        self.se_rule = se_rule
         self.select = select
         self.block_length = block_length
         self.mi_method = mi_method
@@ -271,7 +283,7 @@ class GMMMI(Estimator):
         check_choice(self.init, "init", INIT_METHODS, caller=c)
         check_choice(self.select, "select", SELECT_MODES, caller=c)
         check_choice(self.mi_method, "mi_method", MI_METHODS, caller=c)
-        for name in ("tol", "reg_covar", "threshold"):
+        for name in ("tol", "reg_covar", "threshold", "se_rule"):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, int | float) or not v >= 0:
                 raise ValueError(f"{c}: {name} must be a non-negative number, got {v!r}.")
@@ -297,6 +309,7 @@ class GMMMI(Estimator):
             "n_folds": self.n_folds,
             "threshold": self.threshold,
             "patience": self.patience,
+            "se_rule": self.se_rule,
         }
 
     def _select(self, ut: np.ndarray, rng: np.random.Generator) -> Selection:
