@@ -74,8 +74,7 @@ class _Context:
 
 
 def _quantity(model: GaussianMixtureModel, ctx: _Context, rng) -> tuple[float, float]:
-    """The requested quantity of one mixture (in data units), in nats, and its numerical error."""
-    model = model.affine(ctx.scale, ctx.shift)
+    """The requested quantity of one mixture in data units, in nats, and its numerical error."""
     kw = dict(ctx.mi_kwargs, rng=rng)
     if ctx.quantity == "mi":
         return mixture.mi(model, ctx.dims[0], **kw)
@@ -125,13 +124,14 @@ def _draw(ctx: _Context, seed: np.random.SeedSequence) -> dict[str, Any]:
     counts = bootstrap_counts(n, rng, ctx.block_length).astype(np.float64)
     if ctx.labels is None:
         fit, k = _refit(ctx.ut, counts, ctx.selection, ctx, rng)
-        value, err = _quantity(fit.model, ctx, rng)
+        model = fit.model.affine(ctx.scale, ctx.shift)
+        value, err = _quantity(model, ctx, rng)
         return {
             "value": value,
             "error": err,
             "n_components": k,
             "converged": fit.converged,
-            "model": fit.model.affine(ctx.scale, ctx.shift),
+            "model": model,
         }
     # Categorical y: one mixture of x per class, class probabilities from the resample.
     models, probs, ks, converged = [], [], [], True
@@ -350,8 +350,7 @@ class GMMMI(Estimator):
                 raise ValueError(f"{c}: conditional MI is not available with categorical=True.")
             return self._estimate_categorical(x, y)
         x, y, z = check_paired(x, y, z, caller=c, min_samples=self._min_samples)
-        parts = [x, y] if z is None else [x, y, z]
-        return self._run(parts, "mi" if z is None else "cmi", (x, y, z))
+        return self._run("mi" if z is None else "cmi", x, y, z)
 
     def kl_marginals(self, x, y) -> MIResult:
         """KL(p_X || p_Y) in nats between the marginals of x and y, from mixtures fitted to the
@@ -364,9 +363,10 @@ class GMMMI(Estimator):
                 f"{c}: KL between marginals needs x and y of the same dimension; got x with "
                 f"{x.shape[1]} columns and y with {y.shape[1]}."
             )
-        return self._run([x, y], "kl", (x, y, None))
+        return self._run("kl", x, y)
 
-    def _run(self, parts: list[np.ndarray], quantity: str, data) -> MIResult:
+    def _run(self, quantity: str, x, y, z=None) -> MIResult:
+        parts = [x, y] if z is None else [x, y, z]
         u = np.hstack(parts)
         shift, scale = u.mean(0), u.std(0)
         ut = np.ascontiguousarray(((u - shift) / scale).T)
@@ -376,11 +376,11 @@ class GMMMI(Estimator):
         ctx = self._context(ut, quantity, [p.shape[1] for p in parts], scale, shift, sel)
         out = self._bootstrap(ctx, seeds[1:])
         full = sel.fits[sel.n_components].model.affine(scale, shift)
-        full_value, _ = _quantity(sel.fits[sel.n_components].model, ctx, rng)
-        pointwise = mixture.pointwise_mi(full, parts[0].shape[1], u) if quantity == "mi" else None
+        full_value, _ = _quantity(full, ctx, rng)
+        pointwise = mixture.pointwise_mi(full, x.shape[1], u) if quantity == "mi" else None
         extras = self._extras(out, sel, full, full_value)
         return self._result(
-            out, quantity, data, extras, pointwise, full, n_selected=sel.n_components
+            out, quantity, (x, y, z), extras, pointwise, full, n_selected=sel.n_components
         )
 
     def _estimate_categorical(self, x, y) -> MIResult:
