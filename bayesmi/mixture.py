@@ -141,20 +141,25 @@ class GaussianMixtureModel:
         """
         return self._sample_t(n, rng).T
 
-    def _sample_t(self, n: int, rng: np.random.Generator) -> np.ndarray:
+    def _systematic_counts(self, n: int, rng: np.random.Generator) -> np.ndarray:
         # Systematic positions (u + i) / n, i = 0..n-1: how many fall below each cumulative
         # weight c_k is ceil(n c_k - u), so the counts need no per-point labels.
         below = np.ceil(n * np.cumsum(self.weights) - rng.random()).astype(np.int64)
         below[-1] = n
-        counts = np.diff(np.clip(below, 0, n), prepend=0)
-        out = rng.standard_normal((self.dim, n))
-        start = 0
-        for k, c in enumerate(counts):
-            block = out[:, start : start + c]
-            block[...] = self._chol[k] @ block
-            block += self.means[k][:, None]
-            start += c
-        return out
+        return np.diff(np.clip(below, 0, n), prepend=0)
+
+    def _sample_blocks(self, n: int, rng: np.random.Generator, block: int):
+        """Yield the n points of a systematic sample as columns, component by component, in
+        blocks of at most ``block`` points (small arrays are reused, not page-faulted in)."""
+        for k, c in enumerate(self._systematic_counts(n, rng)):
+            for start in range(0, c, block):
+                z = rng.standard_normal((self.dim, min(block, c - start)))
+                pts = self._chol[k] @ z
+                pts += self.means[k][:, None]
+                yield pts
+
+    def _sample_t(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        return np.concatenate(list(self._sample_blocks(n, rng, n)), axis=1)
 
     def to_arrays(self, n_components: int | None = None) -> dict[str, np.ndarray]:
         """Weights, means and covariances padded with empty components to ``n_components``."""
@@ -263,10 +268,14 @@ def expectation(
     if method == "mc":
         if rng is None:
             raise ValueError("Monte Carlo needs a numpy Generator in rng.")
-        ut = model._sample_t(n_samples, rng)
-        # In chunks: the temporaries stay small enough to be reused, not page-faulted in.
-        vals = np.concatenate([f(ut[:, i : i + MC_CHUNK]) for i in range(0, n_samples, MC_CHUNK)])
-        return float(vals.mean()), float(vals.std(ddof=1) / np.sqrt(n_samples))
+        total = total_sq = 0.0
+        for pts in model._sample_blocks(n_samples, rng, MC_CHUNK):
+            vals = f(pts)
+            total += float(vals.sum())
+            total_sq += float(vals @ vals)
+        mean = total / n_samples
+        var = max(total_sq - n_samples * mean**2, 0.0) / (n_samples - 1)
+        return mean, float(np.sqrt(var / n_samples))
     raise ValueError(f"method must be 'auto', 'quadrature' or 'mc', got {method!r}.")
 
 
