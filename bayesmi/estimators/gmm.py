@@ -52,6 +52,11 @@ SELECT_MODES = ("oob", "cv", "fixed")
 MI_METHODS = ("auto", "quadrature", "mc")
 #: Fewest held-out points for scoring a resample's candidates; below it the count is kept.
 MIN_OOB = 10
+#: Monte Carlo error target, as a fraction of the sd of the draws; refinement raises the sample
+#: count to at most MC_GROWTH_MAX times ``n_mc``, in at most MC_ROUNDS rounds.
+MC_ERROR_RATIO = 0.2
+MC_GROWTH_MAX = 16
+MC_ROUNDS = 2
 
 
 @dataclass
@@ -73,9 +78,13 @@ class _Context:
     class_selections: list[Selection] | None = None
 
 
-def _quantity(model: GaussianMixtureModel, ctx: _Context, rng) -> tuple[float, float]:
+def _quantity(
+    model: GaussianMixtureModel, ctx: _Context, rng, n_samples: int | None = None
+) -> tuple[float, float]:
     """The requested quantity of one mixture in data units, in nats, and its numerical error."""
     kw = dict(ctx.mi_kwargs, rng=rng)
+    if n_samples is not None:
+        kw["n_samples"] = n_samples
     if ctx.quantity == "mi":
         return mixture.mi(model, ctx.dims[0], **kw)
     if ctx.quantity == "cmi":
@@ -115,6 +124,12 @@ def _refit(ut, counts, selection: Selection, ctx: _Context, rng):
     kw = {k: v for k, v in ctx.sweep_kwargs.items() if k != "n_folds"}
     sel = sweep(score_of, **kw)
     return sel.fits[sel.n_components], sel.n_components
+
+
+def _integrate(ctx: _Context, task) -> tuple[float, float]:
+    """Integrate one draw's mixture again with more Monte Carlo samples."""
+    model, entropy, n_samples = task
+    return _quantity(model, ctx, np.random.default_rng(entropy), n_samples)
 
 
 def _draw(ctx: _Context, seed: np.random.SeedSequence) -> dict[str, Any]:
@@ -196,7 +211,10 @@ class GMMMI(Estimator):
         How each mixture's MI is integrated: "auto" is Gauss-Hermite quadrature when the
         variables have 3 dimensions or fewer in all, Monte Carlo otherwise.
     n_mc : int, default=100_000
-        Monte Carlo samples per draw.
+        Monte Carlo samples per draw, to start with: while the largest Monte Carlo error
+        exceeds 0.2 times the sd of the draws, every draw is integrated again with the
+        samples needed (up to 16 times ``n_mc``); the count used is in
+        ``provenance["n_mc_used"]``.
     categorical : bool, default=False
         Treat y as class labels: one mixture of x per class (x continuous, y categorical).
     seed : int or None, default=None
@@ -375,12 +393,20 @@ class GMMMI(Estimator):
         sel = self._select(ut, rng)
         ctx = self._context(ut, quantity, [p.shape[1] for p in parts], scale, shift, sel)
         out = self._bootstrap(ctx, seeds[1:])
+        n_mc = self._refine_integrals(ctx, out, seeds[1:])
         full = sel.fits[sel.n_components].model.affine(scale, shift)
         full_value, _ = _quantity(full, ctx, rng)
         pointwise = mixture.pointwise_mi(full, x.shape[1], u) if quantity == "mi" else None
         extras = self._extras(out, sel, full, full_value)
         return self._result(
-            out, quantity, (x, y, z), extras, pointwise, full, n_selected=sel.n_components
+            out,
+            quantity,
+            (x, y, z),
+            extras,
+            pointwise,
+            full,
+            n_selected=sel.n_components,
+            n_mc_used=n_mc,
         )
 
     def _estimate_categorical(self, x, y) -> MIResult:
@@ -436,6 +462,39 @@ class GMMMI(Estimator):
             mi_kwargs={"method": self.mi_method, "n_samples": self.n_mc},
         )
 
+    def _refine_integrals(self, ctx: _Context, out: list[dict], seeds) -> int | None:
+        """Keep the Monte Carlo error well below the spread of the draws: while the largest
+        error exceeds MC_ERROR_RATIO times their sd, integrate every draw's mixture again with
+        the sample count that the error's 1/sqrt(n) law says is needed, 1.5 times over (fresh
+        streams derived from each draw's seed). Returns the sample count used, or None when the
+        integrals were quadrature."""
+        method = ctx.mi_kwargs["method"]
+        dim = ctx.dims[0] if ctx.quantity == "kl" else sum(ctx.dims)
+        if method == "quadrature" or (method == "auto" and dim <= mixture.QUADRATURE_MAX_DIM):
+            return None
+        n_mc, cap = self.n_mc, MC_GROWTH_MAX * self.n_mc
+        for round_ in range(1, MC_ROUNDS + 1):
+            target = MC_ERROR_RATIO * np.std([o["value"] for o in out], ddof=1)
+            worst = max(o["error"] for o in out)
+            if worst <= target or n_mc >= cap:
+                break
+            n_mc = int(min(cap, np.ceil(1.5 * n_mc * (worst / max(target, 1e-12)) ** 2)))
+            tasks = [
+                (o["model"], [round_, *s.generate_state(2)], n_mc)
+                for o, s in zip(out, seeds, strict=True)
+            ]
+            redone = run_parallel(
+                partial(_integrate, ctx),
+                tasks,
+                n_jobs=self.n_jobs,
+                progress=self.progress,
+                desc=f"gmm integrals ({n_mc} samples)",
+                backend=self.backend,
+            )
+            for o, (value, err) in zip(out, redone, strict=True):
+                o["value"], o["error"] = value, err
+        return n_mc
+
     def _bootstrap(self, ctx: _Context, seeds) -> list[dict[str, Any]]:
         try:
             return run_parallel(
@@ -469,7 +528,9 @@ class GMMMI(Estimator):
             "full_data_estimate_nats": np.array([full_value]),
         }
 
-    def _result(self, out, quantity, data, extras, pointwise, model, n_selected) -> MIResult:
+    def _result(
+        self, out, quantity, data, extras, pointwise, model, n_selected, n_mc_used=None
+    ) -> MIResult:
         c = type(self).__name__
         draws = np.array([[o["value"] for o in out]])
         n_bad = sum(not o["converged"] for o in out)
@@ -482,15 +543,16 @@ class GMMMI(Estimator):
             )
         errors = extras["numerical_error_nats"]
         sd = draws.std(ddof=1)
-        if errors.max() > 0.2 * sd and errors.max() > 1e-4:
+        if errors.max() > MC_ERROR_RATIO * sd and errors.max() > 1e-4:
             warnings.warn(
                 f"{c}: the numerical error of the MI integral (up to {errors.max():.2g} nats) is "
-                f"not small against the spread of the draws (sd {sd:.2g} nats). Raise n_mc.",
+                f"not small against the spread of the draws (sd {sd:.2g} nats), even after "
+                "raising the Monte Carlo sample count. Raise n_mc.",
                 NumericalErrorWarning,
                 stacklevel=3,
             )
         x, y, z = data
-        prov = self._provenance(x, y, z, n_components_selected=n_selected)
+        prov = self._provenance(x, y, z, n_components_selected=n_selected, n_mc_used=n_mc_used)
         return MIResult(
             draws_nats=draws,
             kind="block_bootstrap" if self.block_length is not None else "bootstrap",
