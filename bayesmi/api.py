@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pandas as pd
-
 from bayesmi.estimators import REGISTRY, get_estimator
 from bayesmi.result import MIResult
 
@@ -87,8 +85,11 @@ def kl_marginals(
     return est.kl_marginals(x, y).to(units)
 
 
-def methods() -> pd.DataFrame:
-    """The registered methods: name, class, what the draws are, and a one-line summary."""
+def methods():
+    """The registered methods as a pandas DataFrame: name, class, what the draws are, and a
+    one-line summary."""
+    import pandas as pd
+
     rows = [
         {"method": name, "class": cls.__name__, "kind": cls.kind, "summary": cls.summary}
         for name, cls in sorted(REGISTRY.items())

@@ -18,9 +18,9 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
-from scipy.special import roots_hermite
 
 __all__ = [
     "GaussianMixtureModel",
@@ -201,8 +201,11 @@ def _logsumexp_cols(a: np.ndarray) -> np.ndarray:
     return np.log(e.sum(axis=0, dtype=np.float64)) + m
 
 
+@lru_cache(maxsize=32)
 def _gauss_hermite(dim: int, n_nodes: int) -> tuple[np.ndarray, np.ndarray]:
     """Tensor-product nodes (dim, n) and weights (n,) for E[f(e)], e ~ N(0, I_dim)."""
+    from scipy.special import roots_hermite
+
     t, w = roots_hermite(n_nodes)
     t = t * np.sqrt(2.0)  # physicists' Hermite: weight exp(-t^2) -> standard normal
     w = w / np.sqrt(np.pi)

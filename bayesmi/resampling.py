@@ -11,7 +11,6 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
-from joblib import Parallel, delayed
 from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
@@ -97,6 +96,8 @@ def run_parallel(
                     out.append(fn(t))
                     bar.update()
             return out
+        from joblib import Parallel, delayed
+
         parallel = Parallel(n_jobs=n_jobs, backend=backend, return_as="generator")
         n_chunks = min(len(tasks), 4 * max(1, parallel._effective_n_jobs()))
         chunks = [list(c) for c in np.array_split(np.arange(len(tasks)), n_chunks) if len(c)]
