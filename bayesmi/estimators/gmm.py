@@ -19,7 +19,7 @@ Departures from the reference implementation, each measured in ``benchmarks/``:
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
 
@@ -127,9 +127,10 @@ def _refit(ut, counts, selection: Selection, ctx: _Context, rng):
 
 
 def _integrate(ctx: _Context, task) -> tuple[float, float]:
-    """Integrate one draw's mixture again with more Monte Carlo samples."""
+    """Integrate one draw's mixture again, by Monte Carlo with ``n_samples`` samples."""
     model, entropy, n_samples = task
-    return _quantity(model, ctx, np.random.default_rng(entropy), n_samples)
+    ctx_mc = replace(ctx, mi_kwargs=dict(ctx.mi_kwargs, method="mc"))
+    return _quantity(model, ctx_mc, np.random.default_rng(entropy), n_samples)
 
 
 def _draw(ctx: _Context, seed: np.random.SeedSequence) -> dict[str, Any]:
@@ -211,10 +212,9 @@ class GMMMI(Estimator):
         How each mixture's MI is integrated: "auto" is Gauss-Hermite quadrature when the
         variables have 3 dimensions or fewer in all, Monte Carlo otherwise.
     n_mc : int, default=100_000
-        Monte Carlo samples per draw, to start with: while the largest Monte Carlo error
-        exceeds 0.2 times the sd of the draws, every draw is integrated again with the
-        samples needed (up to 16 times ``n_mc``); the count used is in
-        ``provenance["n_mc_used"]``.
+        Monte Carlo samples per draw, to start with: a draw whose numerical error exceeds 0.2
+        times the sd of the draws is integrated again by Monte Carlo with the samples needed
+        (up to 16 times ``n_mc``); the largest count used is ``provenance["n_mc_used"]``.
     categorical : bool, default=False
         Treat y as class labels: one mixture of x per class (x continuous, y categorical).
     seed : int or None, default=None
@@ -463,37 +463,48 @@ class GMMMI(Estimator):
         )
 
     def _refine_integrals(self, ctx: _Context, out: list[dict], seeds) -> int | None:
-        """Keep the Monte Carlo error well below the spread of the draws: while the largest
-        error exceeds MC_ERROR_RATIO times their sd, integrate every draw's mixture again with
-        the sample count that the error's 1/sqrt(n) law says is needed, 1.5 times over (fresh
-        streams derived from each draw's seed). Returns the sample count used, or None when the
-        integrals were quadrature."""
-        method = ctx.mi_kwargs["method"]
-        dim = ctx.dims[0] if ctx.quantity == "kl" else sum(ctx.dims)
-        if method == "quadrature" or (method == "auto" and dim <= mixture.QUADRATURE_MAX_DIM):
+        """Keep each draw's numerical error well below the spread of the draws.
+
+        A draw whose error exceeds MC_ERROR_RATIO times the sd of the draws (and 1e-4 nats) is
+        integrated again by Monte Carlo (also when quadrature could not reach that accuracy:
+        a nearly degenerate component), with the sample count that the error's 1/sqrt(n) law
+        says is needed, 1.5 times over, at most MC_GROWTH_MAX times ``n_mc``; streams are
+        derived from each draw's seed, so ``n_jobs`` does not matter. Selecting draws by the
+        size of their error, never by their value, adds no bias. Returns the largest Monte
+        Carlo sample count used, or None when every integral was quadrature.
+        """
+        if ctx.mi_kwargs["method"] == "quadrature":
             return None
-        n_mc, cap = self.n_mc, MC_GROWTH_MAX * self.n_mc
+        dim = ctx.dims[0] if ctx.quantity == "kl" else sum(ctx.dims)
+        uses_mc = ctx.mi_kwargs["method"] == "mc" or dim > mixture.QUADRATURE_MAX_DIM
+        n_used = [self.n_mc if uses_mc else None] * len(out)
+        cap = MC_GROWTH_MAX * self.n_mc
         for round_ in range(1, MC_ROUNDS + 1):
-            target = MC_ERROR_RATIO * np.std([o["value"] for o in out], ddof=1)
-            worst = max(o["error"] for o in out)
-            if worst <= target or n_mc >= cap:
+            target = max(MC_ERROR_RATIO * np.std([o["value"] for o in out], ddof=1), 1e-4)
+            tasks, which = [], []
+            for i, (o, s) in enumerate(zip(out, seeds, strict=True)):
+                if o["error"] <= target or (n_used[i] or 0) >= cap:
+                    continue
+                n = self.n_mc
+                if n_used[i] is not None:  # Monte Carlo already: scale by the 1/sqrt(n) law
+                    n = int(min(cap, np.ceil(1.5 * n_used[i] * (o["error"] / target) ** 2)))
+                n_used[i] = n
+                tasks.append((o["model"], [round_, *s.generate_state(2)], n))
+                which.append(i)
+            if not tasks:
                 break
-            n_mc = int(min(cap, np.ceil(1.5 * n_mc * (worst / max(target, 1e-12)) ** 2)))
-            tasks = [
-                (o["model"], [round_, *s.generate_state(2)], n_mc)
-                for o, s in zip(out, seeds, strict=True)
-            ]
             redone = run_parallel(
                 partial(_integrate, ctx),
                 tasks,
                 n_jobs=self.n_jobs,
                 progress=self.progress,
-                desc=f"gmm integrals ({n_mc} samples)",
+                desc="gmm integrals",
                 backend=self.backend,
             )
-            for o, (value, err) in zip(out, redone, strict=True):
-                o["value"], o["error"] = value, err
-        return n_mc
+            for i, (value, err) in zip(which, redone, strict=True):
+                out[i]["value"], out[i]["error"] = value, err
+        counts = [n for n in n_used if n is not None]
+        return max(counts) if counts else None
 
     def _bootstrap(self, ctx: _Context, seeds) -> list[dict[str, Any]]:
         try:
