@@ -8,7 +8,8 @@ are its held-out set. Points are handled as columns, shape (dim, n), as in
 The component count is chosen as in Piras et al. (2023, "Mutual information estimation with
 Gaussian mixture models"): add components while the held-out log-likelihood per sample gains at
 least ``threshold``; stop after ``patience`` steps without such a gain; keep the last count
-that gained.
+that gained. One addition: a gain must also exceed ``se_rule`` standard errors of the paired
+per-point differences, so that the noise of a finite held-out set does not add components.
 """
 
 from __future__ import annotations
@@ -19,7 +20,16 @@ import numpy as np
 
 from bayesmi.mixture import LOG_2PI, GaussianMixtureModel
 
-__all__ = ["INIT_METHODS", "EMFit", "FitError", "fit_mixture", "select_n_components"]
+__all__ = [
+    "INIT_METHODS",
+    "EMFit",
+    "FitError",
+    "Selection",
+    "fit_mixture",
+    "held_out_loglik",
+    "select_n_components",
+    "sweep",
+]
 
 INIT_METHODS = ("kmeans", "randomized_kmeans", "random", "random_from_data", "minmax")
 
