@@ -4,7 +4,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from bayesmi.api import estimate, kl_marginals, methods
 from bayesmi.arviz_io import load
-from bayesmi.estimators import GMMMI, Estimator, register
+from bayesmi.estimators import GMMMI, KSGMI, Estimator, HighMIWarning, register
 from bayesmi.exceptions import (
     BayesMIWarning,
     ComponentLimitWarning,
@@ -20,10 +20,12 @@ except PackageNotFoundError:  # running from a source tree that is not installed
 
 __all__ = [
     "GMMMI",
+    "KSGMI",
     "BayesMIWarning",
     "ComponentLimitWarning",
     "ConvergenceWarning",
     "Estimator",
+    "HighMIWarning",
     "MIResult",
     "NumericalErrorWarning",
     "__version__",

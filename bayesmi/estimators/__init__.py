@@ -2,5 +2,14 @@
 
 from bayesmi.estimators.base import REGISTRY, Estimator, get_estimator, register
 from bayesmi.estimators.gmm import GMMMI
+from bayesmi.estimators.ksg import KSGMI, HighMIWarning
 
-__all__ = ["GMMMI", "REGISTRY", "Estimator", "get_estimator", "register"]
+__all__ = [
+    "GMMMI",
+    "KSGMI",
+    "REGISTRY",
+    "Estimator",
+    "HighMIWarning",
+    "get_estimator",
+    "register",
+]

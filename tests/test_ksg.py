@@ -1,0 +1,141 @@
+"""KSG and Frenzel–Pompe against known truths; the subsampling distribution; the null."""
+
+import warnings
+
+import numpy as np
+import pytest
+from scipy.spatial import cKDTree
+
+import bayesmi as bm
+from bayesmi import knn, truth
+
+FAST = {"progress": False, "n_draws": 60, "n_permutations": 0}
+
+
+@pytest.mark.parametrize("rho", [0.3, 0.6, 0.9])
+def test_recovers_gaussian_mi_1d(rho):
+    x, y, mi_true = truth.correlated_gaussian(rho, n=3000, seed=5)
+    r = bm.estimate(x, y, method="ksg", seed=0, **FAST)
+    assert r.kind == "subsample" and r.draws_nats.shape == (1, 60)
+    assert abs(r.mean - mi_true) < 4 * r.sd
+
+
+@pytest.mark.parametrize("rho", [0.3, 0.6])
+def test_recovers_gaussian_mi_3d_blocks(rho):
+    x, y, mi_true = truth.correlated_gaussian(rho, n=3000, dim=3, seed=6)
+    r = bm.estimate(x, y, method="ksg", seed=0, **FAST)
+    assert abs(r.mean - mi_true) < 4 * r.sd
+
+
+def test_high_mi_in_3d_warns_and_is_biased_low():
+    # rho 0.9 in 3-D blocks: truth 2.49 nats; KSG is known to be low there, and says so.
+    x, y, mi_true = truth.correlated_gaussian(0.9, n=2000, dim=3, seed=1)
+    with pytest.warns(bm.HighMIWarning, match="biased low"):
+        r = bm.estimate(x, y, method="ksg", seed=0, **FAST)
+    assert r.hdi(0.9)[1] < mi_true
+
+
+def test_independent_interval_reaches_zero_and_null_agrees():
+    x, y, _ = truth.correlated_gaussian(0.0, n=2000, seed=7)
+    r = bm.estimate(x, y, method="ksg", seed=0, progress=False, n_draws=60, n_permutations=30)
+    assert r.hdi(0.9)[0] < 0.0 < r.hdi(0.9)[1] + 1e-9 or r.hdi(0.9)[0] <= 0.005
+    assert r.extras["p_value"][0] > 0.05
+    assert abs(r.extras["null_draws_nats"].mean()) < 0.01  # the estimator's value at zero MI
+
+
+def test_dependent_data_has_small_p_value():
+    x, y, _ = truth.correlated_gaussian(0.5, n=2000, seed=8)
+    r = bm.estimate(x, y, method="ksg", seed=0, progress=False, n_draws=20, n_permutations=30)
+    assert r.extras["p_value"][0] == pytest.approx(1 / 31)
+
+
+def test_invariant_under_monotone_transform():
+    x, y, _ = truth.correlated_gaussian(0.6, n=3000, seed=9)
+    a = bm.estimate(x, y, method="ksg", seed=0, **FAST)
+    b = bm.estimate(np.exp(x), y**3, method="ksg", seed=0, **FAST)
+    assert abs(a.mean - b.mean) < 3 * max(a.sd, b.sd)
+
+
+def test_algorithm_2():
+    x, y, mi_true = truth.correlated_gaussian(0.6, n=3000, seed=10)
+    r = bm.estimate(x, y, method="ksg", algorithm=2, seed=0, **FAST)
+    assert abs(r.mean - mi_true) < 4 * r.sd
+
+
+def test_conditional_mi_of_a_chain_is_zero():
+    x, y, z, _ = truth.gaussian_chain(1.0, 1.0, n=3000, seed=11)
+    r = bm.estimate(x, y, z=z, method="ksg", seed=0, **FAST)
+    assert r.quantity == "cmi"
+    assert abs(r.mean) < 4 * r.sd + 0.01
+
+
+def test_conditional_mi_closed_form():
+    x, y, z, cmi_true = truth.gaussian_cmi(0.7, 1.5, n=3000, seed=12)
+    r = bm.estimate(x, y, z=z, method="ksg", seed=0, **FAST)
+    assert abs(r.mean - cmi_true) < 4 * r.sd
+
+
+def test_matches_scikit_learn():
+    from sklearn.feature_selection import mutual_info_regression
+
+    x, y, _ = truth.correlated_gaussian(0.6, n=5000, seed=13)
+    ours = bm.estimate(x, y, method="ksg", seed=0, **FAST).extras["full_data_estimate_nats"][0]
+    theirs = mutual_info_regression(x, y[:, 0], n_neighbors=3, random_state=0)[0]
+    assert abs(ours - theirs) < 0.01
+
+
+def test_sorted_count_equals_tree_count_at_exact_boundaries():
+    # Lattice values: many points exactly at the radius. The 1-D count by binary search must
+    # agree with the tree's |v_j - v_i| <= r everywhere (an off-by-one here moves KSG by ~0.02).
+    rng = np.random.default_rng(0)
+    v = rng.integers(0, 50, 4000) * 0.1
+    r = rng.integers(0, 5, 4000) * 0.1
+    tree = cKDTree(v[:, None]).query_ball_point(v[:, None], r, p=np.inf, return_length=True) - 1
+    np.testing.assert_array_equal(knn._count_within_1d(v, r), tree)
+
+
+def test_same_seed_same_draws_whatever_n_jobs():
+    x, y, _ = truth.correlated_gaussian(0.6, n=1000, seed=14)
+    kw = {"method": "ksg", "seed": 3, "progress": False, "n_draws": 12, "n_permutations": 4}
+    a = bm.estimate(x, y, n_jobs=1, **kw)
+    b = bm.estimate(x, y, n_jobs=2, **kw)
+    np.testing.assert_array_equal(a.draws_nats, b.draws_nats)
+    np.testing.assert_array_equal(a.extras["null_draws_nats"], b.extras["null_draws_nats"])
+
+
+@pytest.mark.parametrize(
+    ("param", "value", "error", "match"),
+    [
+        ("k", 0, ValueError, "k must be >= 1, got 0"),
+        ("algorithm", 3, ValueError, "algorithm must be 1 or 2, got 3"),
+        ("fractions", (1, 2), ValueError, "fractions must be integers >= 2"),
+        ("n_draws", 1, ValueError, "n_draws must be >= 2"),
+        ("jitter", -1.0, ValueError, "jitter must be a non-negative number"),
+    ],
+)
+def test_bad_hyperparameters(param, value, error, match):
+    x, y, _ = truth.correlated_gaussian(0.6, n=200, seed=0)
+    with pytest.raises(error, match=match):
+        bm.estimate(x, y, method="ksg", progress=False, **{param: value})
+
+
+def test_too_few_samples():
+    with pytest.raises(ValueError, match="fewer than the 64 this method needs"):
+        bm.estimate(np.arange(30.0), np.arange(30.0) ** 2, method="ksg", progress=False)
+
+
+def test_coverage_of_the_90_interval():
+    # 30 seeded replicate data sets (rho 0.6, n 2000): the 90% HDI holds the truth in at least
+    # 75% of them.
+    mi_true = truth.gaussian_mi_value(0.6)
+    hits = 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for rep in range(30):
+            x, y, _ = truth.correlated_gaussian(0.6, n=2000, seed=2000 + rep)
+            r = bm.estimate(
+                x, y, method="ksg", seed=rep, progress=False, n_draws=100, n_permutations=0
+            )
+            lo, hi = r.hdi(0.9)
+            hits += lo <= mi_true <= hi
+    assert hits / 30 >= 0.75
