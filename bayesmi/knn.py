@@ -25,19 +25,25 @@ import numpy as np
 from scipy.spatial import cKDTree
 from scipy.special import digamma
 
-__all__ = ["ksg_cmi_pointwise", "ksg_mi_pointwise", "prepare"]
+__all__ = ["kl_pointwise", "ksg_cmi_pointwise", "ksg_mi_pointwise", "prepare"]
 
 
-def prepare(a: np.ndarray, rng: np.random.Generator, jitter: float) -> np.ndarray:
+def prepare(
+    a: np.ndarray, rng: np.random.Generator, jitter: float, scale: bool = True
+) -> np.ndarray:
     """Scale each column to unit standard deviation and add tiny seeded noise.
 
     The max-norm compares coordinates across variables, so each is put on one scale (as
     scikit-learn's ``mutual_info_regression`` does). Repeated values would make neighbour
     distances zero and counts ambiguous; noise of ``jitter`` times the column scale breaks the
-    ties without changing any estimate measurably.
+    ties without changing any estimate measurably. ``scale=False`` keeps the units (for KL,
+    which is not invariant to scaling one variable); the noise is then relative to each column's
+    standard deviation.
     """
-    a = a / a.std(axis=0)
-    return a + jitter * rng.standard_normal(a.shape)
+    sd = a.std(axis=0)
+    if scale:
+        return a / sd + jitter * rng.standard_normal(a.shape)
+    return a + jitter * sd * rng.standard_normal(a.shape)
 
 
 def _count_within(points: np.ndarray, radius: np.ndarray, workers: int = 1) -> np.ndarray:
@@ -107,3 +113,19 @@ def ksg_cmi_pointwise(
     nyz = _count_within(np.hstack([y, z]), eps, workers)
     nz = _count_within(z, eps, workers)
     return digamma(k) - digamma(nxz + 1) - digamma(nyz + 1) + digamma(nz + 1)
+
+
+def kl_pointwise(p: np.ndarray, q: np.ndarray, k: int = 3, workers: int = 1) -> np.ndarray:
+    """Per-sample terms of the k-NN estimate of KL(P || Q) in nats from samples p (n, d) of P
+    and q (m, d) of Q; their mean is the estimate.
+
+    Wang, Kulkarni & Verdu (2009), IEEE Trans. Inf. Theory 55, 2392, eq. (5):
+    D = d/n sum_i log(nu_k(i) / rho_k(i)) + log(m / (n - 1)), with rho_k(i) the distance from p_i
+    to its k-th neighbour among the other p's and nu_k(i) to its k-th neighbour among the q's
+    (Euclidean).
+    """
+    n, d = p.shape
+    rho = cKDTree(p).query(p, k=k + 1, workers=workers)[0][:, -1]
+    nu = cKDTree(q).query(p, k=k, workers=workers)[0]
+    nu = nu[:, -1] if nu.ndim == 2 else nu
+    return d * np.log(nu / rho) + np.log(len(q) / (n - 1))

@@ -139,3 +139,24 @@ def test_coverage_of_the_90_interval():
             lo, hi = r.hdi(0.9)
             hits += lo <= mi_true <= hi
     assert hits / 30 >= 0.75
+
+
+def test_kl_between_marginals_closed_form():
+    x, y, kl_true = truth.gaussian_kl(0.8, 1.5, 0.4, n=4000, seed=15)
+    r = bm.kl_marginals(x, y, method="ksg", seed=0, **FAST)
+    assert r.quantity == "kl" and r.kind == "subsample"
+    assert abs(r.mean - kl_true) < 4 * r.sd
+
+
+def test_kl_of_identical_distributions_is_near_zero():
+    rng = np.random.default_rng(16)
+    x, y = rng.standard_normal((4000, 2)), rng.standard_normal((4000, 2))
+    r = bm.kl_marginals(x, y, method="ksg", seed=0, **FAST)
+    lo, hi = r.hdi(0.9)
+    assert lo - 2 * r.sd < 0.0 < hi + 2 * r.sd
+
+
+def test_kl_needs_equal_dimensions():
+    x, y, _ = truth.correlated_gaussian(0.5, n=400, dim=2, seed=1)
+    with pytest.raises(ValueError, match="same dimension; got x with 2 columns and y with 1"):
+        bm.kl_marginals(x, y[:, 0], method="ksg", progress=False)

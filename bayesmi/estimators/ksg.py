@@ -33,27 +33,36 @@ class HighMIWarning(BayesMIWarning):
     """The estimate lies where the estimator is known to be biased low (high MI)."""
 
 
-def _estimate(x, y, z, k, algorithm) -> float:
-    if z is None:
-        return float(knn.ksg_mi_pointwise(x, y, k, algorithm).mean())
-    return float(knn.ksg_cmi_pointwise(x, y, z, k).mean())
+def _terms(quantity, k, algorithm, x, y, z=None, workers=1) -> np.ndarray:
+    """Per-sample terms of the estimate of ``quantity`` ("mi", "cmi" or "kl")."""
+    if quantity == "mi":
+        return knn.ksg_mi_pointwise(x, y, k, algorithm, workers)
+    if quantity == "cmi":
+        return knn.ksg_cmi_pointwise(x, y, z, k, workers)
+    return knn.kl_pointwise(x, y, k, workers)
 
 
-def _partition(data, k, algorithm, task) -> tuple[int, list[float]]:
-    """KSG on each of q disjoint random parts of the data."""
+def _partition(data, quantity, k, algorithm, task) -> tuple[int, list[float]]:
+    """The estimate on each of q disjoint random parts of the data."""
     q, seed = task
     x, y, z = data
     parts = np.array_split(np.random.default_rng(seed).permutation(len(x)), q)
     m = min(len(p) for p in parts)
     return m, [
-        _estimate(x[p[:m]], y[p[:m]], None if z is None else z[p[:m]], k, algorithm) for p in parts
+        float(
+            _terms(
+                quantity, k, algorithm, x[p[:m]], y[p[:m]], None if z is None else z[p[:m]]
+            ).mean()
+        )
+        for p in parts
     ]
 
 
 def _permuted(data, k, algorithm, seed) -> float:
     """KSG after shuffling y: one draw from the estimator's distribution under independence."""
     x, y, _ = data
-    return _estimate(x, y[np.random.default_rng(seed).permutation(len(y))], None, k, algorithm)
+    y = y[np.random.default_rng(seed).permutation(len(y))]
+    return float(_terms("mi", k, algorithm, x, y).mean())
 
 
 @register
@@ -146,22 +155,43 @@ class KSGMI(Estimator):
         y : array-like, shape (n_samples,) or (n_samples, dy)
         z : array-like, shape (n_samples, dz), optional
         """
+        x, y, z = self._check(x, y, z)
+        return self._run("mi" if z is None else "cmi", x, y, z)
+
+    def kl_marginals(self, x, y) -> MIResult:
+        """KL(p_X || p_Y) in nats between the distributions of x and y (same dimension), by the
+        k-NN estimator of Wang, Kulkarni & Verdu (2009), as a subsampling distribution. The
+        samples need not be paired; they are subsampled together."""
+        x, y, _ = self._check(x, y, None)
+        if x.shape[1] != y.shape[1]:
+            raise ValueError(
+                f"{type(self).__name__}: KL between marginals needs x and y of the same "
+                f"dimension; got x with {x.shape[1]} columns and y with {y.shape[1]}."
+            )
+        return self._run("kl", x, y)
+
+    def _check(self, x, y, z):
         self._check_params()
-        c = type(self).__name__
         # The smallest subsample must still have well over k neighbours per point.
         min_samples = max(self.fractions) * 4 * (self.k + 1)
-        x, y, z = check_paired(x, y, z, caller=c, min_samples=min_samples)
+        return check_paired(x, y, z, caller=type(self).__name__, min_samples=min_samples)
+
+    def _run(self, quantity: str, x, y, z=None) -> MIResult:
         seeds = spawn_seeds(self.seed, 3)
         rng = np.random.default_rng(seeds[0])
-        data = tuple(None if a is None else knn.prepare(a, rng, self.jitter) for a in (x, y, z))
+        # KL is not invariant to scaling one variable: keep its units.
+        scale = quantity != "kl"
+        data = tuple(
+            None if a is None else knn.prepare(a, rng, self.jitter, scale) for a in (x, y, z)
+        )
         workers = -1 if self.n_jobs == -1 else max(1, self.n_jobs)
-        full, terms = self._full(data, self.k, workers)
-        draws, sizes = self._subsample_draws(data, full, seeds[1])
+        full, terms = self._full(data, quantity, self.k, workers)
+        draws, sizes = self._subsample_draws(data, quantity, full, seeds[1])
         extras: dict[str, Any] = {
             "subsample_size": sizes[None, :],
             "full_data_estimate_nats": np.array([full]),
         }
-        if z is None and self.n_permutations > 0:
+        if quantity == "mi" and self.n_permutations > 0:
             null = np.array(
                 run_parallel(
                     partial(_permuted, data, self.k, self.algorithm),
@@ -174,29 +204,28 @@ class KSGMI(Estimator):
             )
             extras["null_draws_nats"] = null
             extras["p_value"] = np.array([(1 + np.sum(null >= full)) / (1 + len(null))])
-        at_2k = self._full(data, 2 * self.k, workers)[0]
-        extras["estimate_2k_nats"] = np.array([at_2k])
-        self._warn_if_biased(full, at_2k, float(draws.std(ddof=1)))
+        if quantity != "kl":
+            at_2k = self._full(data, quantity, 2 * self.k, workers)[0]
+            extras["estimate_2k_nats"] = np.array([at_2k])
+            self._warn_if_biased(full, at_2k, float(draws.std(ddof=1)))
         return MIResult(
             draws_nats=draws[None, :],
             kind="subsample",
-            quantity="mi" if z is None else "cmi",
+            quantity=quantity,
             method=self.name,
             provenance=self._provenance(x, y, z),
-            pointwise_nats=terms if z is None else None,
+            pointwise_nats=terms if quantity == "mi" else None,
             extras=extras,
         )
 
-    def _full(self, data, k: int, workers: int) -> tuple[float, np.ndarray]:
+    def _full(self, data, quantity: str, k: int, workers: int) -> tuple[float, np.ndarray]:
         """The full-data estimate with k neighbours, and its per-sample terms."""
-        x, y, z = data
-        if z is None:
-            terms = knn.ksg_mi_pointwise(x, y, k, self.algorithm, workers)
-        else:
-            terms = knn.ksg_cmi_pointwise(x, y, z, k, workers)
+        terms = _terms(quantity, k, self.algorithm, *data, workers=workers)
         return float(terms.mean()), terms
 
-    def _subsample_draws(self, data, full: float, seed) -> tuple[np.ndarray, np.ndarray]:
+    def _subsample_draws(
+        self, data, quantity: str, full: float, seed
+    ) -> tuple[np.ndarray, np.ndarray]:
         n = len(data[0])
         tasks, total = [], 0
         fractions = list(self.fractions)
@@ -205,7 +234,7 @@ class KSGMI(Estimator):
             tasks.append(q)
             total += q
         results = run_parallel(
-            partial(_partition, data, self.k, self.algorithm),
+            partial(_partition, data, quantity, self.k, self.algorithm),
             list(zip(tasks, spawn_seeds(seed, len(tasks)), strict=True)),
             n_jobs=self.n_jobs,
             progress=self.progress,
