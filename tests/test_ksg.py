@@ -160,3 +160,42 @@ def test_kl_needs_equal_dimensions():
     x, y, _ = truth.correlated_gaussian(0.5, n=400, dim=2, seed=1)
     with pytest.raises(ValueError, match="same dimension; got x with 2 columns and y with 1"):
         bm.kl_marginals(x, y[:, 0], method="ksg", progress=False)
+
+
+def test_discrete_y_against_exact_mixture_mi():
+    # x | c ~ N(2c, 1), c uniform on three labels: the exact MI by quadrature of the mixture.
+    from bayesmi import mixture
+    from bayesmi.mixture import GaussianMixtureModel
+
+    rng = np.random.default_rng(17)
+    c = rng.integers(0, 3, 4000)
+    x = 2.0 * c + rng.standard_normal(4000)
+    labels = np.array(["low", "mid", "high"])[c]
+    r = bm.estimate(
+        x,
+        labels,
+        method="ksg",
+        discrete_y=True,
+        seed=0,
+        progress=False,
+        n_draws=60,
+        n_permutations=10,
+    )
+    models = [
+        GaussianMixtureModel(np.ones(1), np.array([[2.0 * k]]), np.ones((1, 1, 1)))
+        for k in range(3)
+    ]
+    mi_true = mixture.mi_categorical(models, np.full(3, 1 / 3))[0]
+    assert abs(r.mean - mi_true) < 4 * r.sd
+    assert r.extras["p_value"][0] == pytest.approx(1 / 11)
+
+
+def test_discrete_y_matches_scikit_learn():
+    from sklearn.feature_selection import mutual_info_classif
+
+    rng = np.random.default_rng(18)
+    c = rng.integers(0, 4, 3000)
+    x = c + rng.standard_normal(3000)
+    r = bm.estimate(x, c, method="ksg", discrete_y=True, seed=0, **FAST)
+    theirs = mutual_info_classif(x[:, None], c, n_neighbors=3, random_state=0)[0]
+    assert abs(r.extras["full_data_estimate_nats"][0] - theirs) < 0.01

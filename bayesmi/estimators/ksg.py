@@ -35,6 +35,8 @@ class HighMIWarning(BayesMIWarning):
 
 def _terms(quantity, k, algorithm, x, y, z=None, workers=1) -> np.ndarray:
     """Per-sample terms of the estimate of ``quantity`` ("mi", "cmi" or "kl")."""
+    if quantity == "mi" and y.ndim == 1:  # y as integer class labels
+        return knn.ksg_mi_discrete_pointwise(x, y, k)
     if quantity == "mi":
         return knn.ksg_mi_pointwise(x, y, k, algorithm, workers)
     if quantity == "cmi":
@@ -84,6 +86,9 @@ class KSGMI(Estimator):
     n_permutations : int, default=50
         Estimates on data with y shuffled (the null of independence): a p-value and the
         estimator's value at zero MI, reported beside the interval (not conditional MI).
+    discrete_y : bool, default=False
+        y is discrete (class labels of any type): the estimator of Ross (2014) for continuous x
+        and discrete y is used, and y is neither scaled nor jittered.
     jitter : float, default=1e-10
         Seeded Gaussian noise, in units of each column's standard deviation, that breaks ties.
     seed : int or None
@@ -114,6 +119,7 @@ class KSGMI(Estimator):
         n_draws: int = 200,
         fractions: tuple[int, ...] = (2, 3, 4),
         n_permutations: int = 50,
+        discrete_y: bool = False,
         jitter: float = 1e-10,
         seed: int | None = None,
         n_jobs: int = 1,
@@ -125,6 +131,7 @@ class KSGMI(Estimator):
         self.n_draws = n_draws
         self.fractions = fractions
         self.n_permutations = n_permutations
+        self.discrete_y = discrete_y
         self.jitter = jitter
         self.seed = seed
         self.n_jobs = n_jobs
@@ -162,6 +169,11 @@ class KSGMI(Estimator):
         """KL(p_X || p_Y) in nats between the distributions of x and y (same dimension), by the
         k-NN estimator of Wang, Kulkarni & Verdu (2009), as a subsampling distribution. The
         samples need not be paired; they are subsampled together."""
+        if self.discrete_y:
+            raise ValueError(
+                f"{type(self).__name__}: KL between marginals needs continuous x and y; "
+                "discrete_y=True was given."
+            )
         x, y, _ = self._check(x, y, None)
         if x.shape[1] != y.shape[1]:
             raise ValueError(
@@ -174,7 +186,10 @@ class KSGMI(Estimator):
         self._check_params()
         # The smallest subsample must still have well over k neighbours per point.
         min_samples = max(self.fractions) * 4 * (self.k + 1)
-        return check_paired(x, y, z, caller=type(self).__name__, min_samples=min_samples)
+        c = type(self).__name__
+        if self.discrete_y and z is not None:
+            raise ValueError(f"{c}: conditional MI is not available with discrete_y=True.")
+        return check_paired(x, y, z, caller=c, min_samples=min_samples, y_labels=self.discrete_y)
 
     def _run(self, quantity: str, x, y, z=None) -> MIResult:
         seeds = spawn_seeds(self.seed, 3)
@@ -182,7 +197,8 @@ class KSGMI(Estimator):
         # KL is not invariant to scaling one variable: keep its units.
         scale = quantity != "kl"
         data = tuple(
-            None if a is None else knn.prepare(a, rng, self.jitter, scale) for a in (x, y, z)
+            a if a is None or a.ndim == 1 else knn.prepare(a, rng, self.jitter, scale)
+            for a in (x, y, z)
         )
         workers = -1 if self.n_jobs == -1 else max(1, self.n_jobs)
         full, terms = self._full(data, quantity, self.k, workers)
@@ -214,7 +230,7 @@ class KSGMI(Estimator):
             quantity=quantity,
             method=self.name,
             provenance=self._provenance(x, y, z),
-            pointwise_nats=terms if quantity == "mi" else None,
+            pointwise_nats=terms if quantity == "mi" and not self.discrete_y else None,
             extras=extras,
         )
 
