@@ -199,3 +199,13 @@ def test_discrete_y_matches_scikit_learn():
     r = bm.estimate(x, c, method="ksg", discrete_y=True, seed=0, **FAST)
     theirs = mutual_info_classif(x[:, None], c, n_neighbors=3, random_state=0)[0]
     assert abs(r.extras["full_data_estimate_nats"][0] - theirs) < 0.01
+
+
+def test_result_round_trips(tmp_path):
+    x, y, _ = truth.correlated_gaussian(0.6, n=600, seed=19)
+    r = bm.estimate(x, y, method="ksg", seed=0, progress=False, n_draws=10, n_permutations=5)
+    back = bm.load(r.save(tmp_path / "ksg.nc"))
+    np.testing.assert_array_equal(back.draws_nats, r.draws_nats)
+    np.testing.assert_array_equal(back.extras["null_draws_nats"], r.extras["null_draws_nats"])
+    np.testing.assert_array_equal(back.pointwise_nats, r.pointwise_nats)
+    assert back.kind == "subsample" and back.method == "ksg"
