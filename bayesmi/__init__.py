@@ -4,7 +4,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from bayesmi.api import estimate, kl_marginals, methods
 from bayesmi.arviz_io import load
-from bayesmi.estimators import GMMMI, KSGMI, Estimator, HighMIWarning, register
+from bayesmi.estimators import GMMMI, KSGMI, BinsMI, Estimator, HighMIWarning, register
 from bayesmi.exceptions import (
     BayesMIWarning,
     ComponentLimitWarning,
@@ -22,6 +22,7 @@ __all__ = [
     "GMMMI",
     "KSGMI",
     "BayesMIWarning",
+    "BinsMI",
     "ComponentLimitWarning",
     "ConvergenceWarning",
     "Estimator",

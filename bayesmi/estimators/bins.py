@@ -1,0 +1,258 @@
+"""Binning (histogram) mutual information with a bias correction and a bootstrap distribution.
+
+Each continuous column is cut into bins (equal width or equal frequency; the count by the
+Freedman–Diaconis or Sturges rule, or given); a multi-dimensional variable is binned jointly
+(one cell per combination of its columns' bins); discrete columns are used as they are. The
+plug-in MI of the contingency table is then corrected for its finite-sample bias:
+
+- Miller–Madow (Miller 1955): each entropy gains (m - 1) / (2n), m its occupied cells, so
+  I_MM = I_ML + (m_x + m_y - m_xy - 1) / (2n);
+- jackknife (Efron & Stein 1981; Zahl 1977 for entropies): I_JK = n I - (n - 1) mean_i I_(-i),
+  the leave-one-out values computed per occupied cell in closed form.
+
+The bootstrap refits the table on resampled counts, bins fixed from the full data; since a
+resample repeats points, which biases a table upward by itself, the draws are the bootstrap's
+deviations around the corrected full-data estimate. They capture sampling variability, not the
+discretisation bias (binning can only lose information: with too few bins the MI is low in
+every draw).
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+import numpy as np
+
+from bayesmi.estimators.base import Estimator, register
+from bayesmi.resampling import bootstrap_counts, run_parallel, spawn_seeds
+from bayesmi.result import MIResult
+from bayesmi.validation import check_choice, check_paired, check_positive_int
+
+__all__ = ["BinsMI", "bin_codes", "plugin_mi"]
+
+RULES = ("auto", "fd", "sturges")
+#: Samples per cell of the joint table that the "auto" rule aims at.
+AUTO_PER_CELL = 20
+STRATEGIES = ("uniform", "quantile")
+CORRECTIONS = ("miller_madow", "jackknife", "none")
+
+
+def _n_bins(col: np.ndarray, rule: str | int, n_dims: int) -> int:
+    n = len(col)
+    if not isinstance(rule, str):
+        return int(rule)
+    if rule == "auto":
+        # The joint table of all n_dims binned columns gets about AUTO_PER_CELL samples a cell
+        # (the 2-D case of Cellucci et al. 2005 with 20 instead of 5: measured less biased).
+        return max(2, int((n / AUTO_PER_CELL) ** (1 / n_dims)))
+    if rule == "sturges":
+        return int(np.ceil(np.log2(n))) + 1
+    # Freedman & Diaconis (1981): width 2 IQR n^(-1/3).
+    q75, q25 = np.percentile(col, [75, 25])
+    width = 2.0 * (q75 - q25) * n ** (-1 / 3)
+    if width <= 0:
+        return int(np.ceil(np.log2(n))) + 1
+    return max(1, int(np.ceil(np.ptp(col) / width)))
+
+
+def bin_codes(a: np.ndarray, rule, strategy: str, discrete: bool, n_dims: int) -> np.ndarray:
+    """One integer code per row: the joint bin of the row's columns, shape (n,).
+
+    ``n_dims``: how many binned columns the joint table of x and y has (for the "auto" rule).
+    """
+    per_column = []
+    for col in a.T:
+        if discrete:
+            per_column.append(np.unique(col, return_inverse=True)[1])
+            continue
+        k = _n_bins(col, rule, n_dims)
+        if strategy == "uniform":
+            edges = np.linspace(col.min(), col.max(), k + 1)
+        else:
+            edges = np.unique(np.quantile(col, np.linspace(0, 1, k + 1)))
+        # Inner edges only: the extremes fall into the first and last bins.
+        per_column.append(np.searchsorted(edges[1:-1], col, side="right"))
+    codes = np.stack(per_column, axis=1)
+    return np.unique(codes, axis=0, return_inverse=True)[1].ravel()
+
+
+def _entropy_sum(counts: np.ndarray) -> float:
+    """S = sum c log c over occupied cells (H = log n - S / n)."""
+    c = counts[counts > 0]
+    return float(c @ np.log(c))
+
+
+def plugin_mi(
+    cx: np.ndarray,
+    cy: np.ndarray,
+    weights: np.ndarray | None = None,
+    *,
+    correction: str = "miller_madow",
+) -> float:
+    """MI in nats of the contingency table of codes cx, cy (shape (n,)), each row weighted by
+    ``weights`` (bootstrap counts), with a bias correction."""
+    w = np.ones(len(cx)) if weights is None else weights
+    nx, ny = cx.max() + 1, cy.max() + 1
+    joint = np.bincount(cx * ny + cy, weights=w, minlength=nx * ny)
+    px = np.bincount(cx, weights=w, minlength=nx)
+    py = np.bincount(cy, weights=w, minlength=ny)
+    n = w.sum()
+    s_x, s_y, s_xy = _entropy_sum(px), _entropy_sum(py), _entropy_sum(joint)
+    mi = np.log(n) + (s_xy - s_x - s_y) / n
+    if correction == "miller_madow":
+        m_x, m_y, m_xy = (px > 0).sum(), (py > 0).sum(), (joint > 0).sum()
+        return float(mi + (m_x + m_y - m_xy - 1) / (2 * n))
+    if correction == "jackknife":
+        # Leaving out one point of cell (a, b) changes only c_ab, c_a, c_b: I_(-i) per cell.
+        cells = np.flatnonzero(joint > 0)
+        c_ab = joint[cells]
+        c_a, c_b = px[cells // ny], py[cells % ny]
+
+        def drop(c):  # change of c log c when c falls by one
+            return (c - 1) * np.log(np.maximum(c - 1, 1)) - c * np.log(c)
+
+        loo = np.log(n - 1) + (s_xy + drop(c_ab) - s_x - drop(c_a) - s_y - drop(c_b)) / (n - 1)
+        mean_loo = float(c_ab @ loo) / n
+        return float(n * mi - (n - 1) * mean_loo)
+    return float(mi)
+
+
+def _boot(codes, correction, block_length, seed) -> float:
+    cx, cy = codes
+    counts = bootstrap_counts(len(cx), np.random.default_rng(seed), block_length)
+    return plugin_mi(cx, cy, counts.astype(np.float64), correction=correction)
+
+
+def _perm(codes, correction, seed) -> float:
+    cx, cy = codes
+    return plugin_mi(
+        cx, cy[np.random.default_rng(seed).permutation(len(cy))], correction=correction
+    )
+
+
+@register
+class BinsMI(Estimator):
+    """Histogram mutual information with a bias correction and a bootstrap distribution.
+
+    Parameters
+    ----------
+    bins : {"auto", "fd", "sturges"} or int, default="auto"
+        Bins per continuous column: "auto" gives the joint table of x and y about 20 samples
+        per cell ((n/20)^(1/d) per column, d the binned columns in all); or the
+        Freedman–Diaconis or Sturges rule (density rules: too many bins for MI, biased high);
+        or a number.
+    strategy : {"uniform", "quantile"}, default="quantile"
+        Equal-width or equal-frequency bins.
+    correction : {"miller_madow", "jackknife", "none"}, default="miller_madow"
+        Finite-sample bias correction of the plug-in estimate.
+    discrete_x, discrete_y : bool, default=False
+        Use the variable's values as they are (categories), unbinned.
+    n_bootstrap : int, default=200
+        Resampled tables; each gives one draw.
+    n_permutations : int, default=100
+        Tables with y shuffled: a p-value and the estimator's value at zero MI, beside the
+        interval.
+    seed, n_jobs, progress, backend
+        As for every estimator.
+    """
+
+    name = "bins"
+    kind = "bootstrap"
+    summary = (
+        "Histogram MI (equal-width or equal-frequency bins, joint bins for vectors), "
+        "Miller-Madow or jackknife bias correction; draws from the bootstrap."
+    )
+
+    def __init__(
+        self,
+        bins: str | int = "auto",
+        *,
+        strategy: str = "quantile",
+        correction: str = "miller_madow",
+        discrete_x: bool = False,
+        discrete_y: bool = False,
+        n_bootstrap: int = 200,
+        n_permutations: int = 100,
+        seed: int | None = None,
+        n_jobs: int = 1,
+        progress: bool = True,
+        backend: str | None = None,
+    ) -> None:
+        self.bins = bins
+        self.strategy = strategy
+        self.correction = correction
+        self.discrete_x = discrete_x
+        self.discrete_y = discrete_y
+        self.n_bootstrap = n_bootstrap
+        self.n_permutations = n_permutations
+        self.seed = seed
+        self.n_jobs = n_jobs
+        self.progress = progress
+        self.backend = backend
+
+    def _check_params(self) -> None:
+        c = type(self).__name__
+        if isinstance(self.bins, str):
+            check_choice(self.bins, "bins", RULES, caller=c)
+        else:
+            check_positive_int(self.bins, "bins", caller=c, minimum=2)
+        check_choice(self.strategy, "strategy", STRATEGIES, caller=c)
+        check_choice(self.correction, "correction", CORRECTIONS, caller=c)
+        check_positive_int(self.n_bootstrap, "n_bootstrap", caller=c, minimum=2)
+        check_positive_int(self.n_permutations, "n_permutations", caller=c, minimum=0)
+
+    def _codes(self, a: np.ndarray, discrete: bool, n_dims: int) -> np.ndarray:
+        return bin_codes(a, self.bins, self.strategy, discrete, n_dims)
+
+    def estimate(self, x, y, z=None) -> MIResult:
+        """I(X;Y) in nats as a bootstrap distribution (conditional MI is not available)."""
+        self._check_params()
+        c = type(self).__name__
+        if z is not None:
+            raise ValueError(f"{c}: conditional MI is not available for binning; use gmm or ksg.")
+        x, y, _ = check_paired(x, y, caller=c, min_samples=10)
+        n_dims = (0 if self.discrete_x else x.shape[1]) + (0 if self.discrete_y else y.shape[1])
+        codes = (
+            self._codes(x, self.discrete_x, max(n_dims, 1)),
+            self._codes(y, self.discrete_y, max(n_dims, 1)),
+        )
+        full = plugin_mi(*codes, correction=self.correction)
+        seeds = spawn_seeds(self.seed, 2)
+        boot = run_parallel(
+            partial(_boot, codes, self.correction, None),
+            spawn_seeds(seeds[0], self.n_bootstrap),
+            n_jobs=self.n_jobs,
+            progress=self.progress,
+            desc="bins bootstrap",
+            backend=self.backend,
+        )
+        # A resample repeats points, which adds its own upward bias to a table: the draws keep
+        # the bootstrap's spread around the corrected full-data estimate.
+        boot = np.asarray(boot)
+        draws = boot - boot.mean() + full
+        extras = {
+            "bootstrap_bias_nats": np.array([boot.mean() - full]),
+            "full_data_estimate_nats": np.array([full]),
+            "n_cells": np.array([codes[0].max() + 1, codes[1].max() + 1]),
+        }
+        if self.n_permutations:
+            null = np.array(
+                run_parallel(
+                    partial(_perm, codes, self.correction),
+                    spawn_seeds(seeds[1], self.n_permutations),
+                    n_jobs=self.n_jobs,
+                    progress=self.progress,
+                    desc="bins permutations",
+                    backend=self.backend,
+                )
+            )
+            extras["null_draws_nats"] = null
+            extras["p_value"] = np.array([(1 + np.sum(null >= full)) / (1 + len(null))])
+        return MIResult(
+            draws_nats=draws[None, :],
+            kind="bootstrap",
+            quantity="mi",
+            method=self.name,
+            provenance=self._provenance(x, y),
+            extras=extras,
+        )

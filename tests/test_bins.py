@@ -1,0 +1,144 @@
+"""Binning MI: convergence, exact discrete truths, the corrections, coverage."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+import bayesmi as bm
+from bayesmi import truth
+from bayesmi.estimators.bins import plugin_mi
+
+FAST = {"progress": False, "n_bootstrap": 60, "n_permutations": 0}
+
+
+def noisy_channel(n, seed, p_keep=0.7, k=3):
+    """x uniform on k symbols; y = x with probability p_keep, else uniform. Exact MI from the
+    joint pmf p(x, y) = (1/k) (p_keep [x = y] + (1 - p_keep) / k)."""
+    rng = np.random.default_rng(seed)
+    x = rng.integers(0, k, n)
+    y = np.where(rng.random(n) < p_keep, x, rng.integers(0, k, n))
+    pxy = np.full((k, k), (1 - p_keep) / k**2) + np.eye(k) * p_keep / k
+    mi = float((pxy * np.log(pxy * k * k)).sum())
+    return x, y, mi
+
+
+def test_converges_to_the_truth_as_n_grows():
+    errors, sds = [], []
+    for n in (2000, 20_000, 200_000):
+        x, y, mi_true = truth.correlated_gaussian(0.6, n, seed=3)
+        r = bm.estimate(x, y, method="bins", seed=0, **FAST)
+        errors.append(abs(r.mean - mi_true))
+        sds.append(r.sd)
+    assert errors[2] < errors[1] < errors[0]
+    assert errors[2] < 4 * sds[2] + 0.002
+
+
+@pytest.mark.parametrize("correction", ["miller_madow", "jackknife"])
+def test_discrete_exact_mi(correction):
+    x, y, mi_true = noisy_channel(5000, seed=4)
+    r = bm.estimate(
+        x, y, method="bins", discrete_x=True, discrete_y=True, correction=correction, seed=0, **FAST
+    )
+    assert abs(r.mean - mi_true) < 4 * r.sd
+
+
+def test_jackknife_leave_one_out_in_closed_form():
+    # The per-cell closed form equals recomputing the table without each point.
+    rng = np.random.default_rng(5)
+    cx, cy = rng.integers(0, 4, 60), rng.integers(0, 3, 60)
+    n = len(cx)
+    loo = [plugin_mi(np.delete(cx, i), np.delete(cy, i), correction="none") for i in range(n)]
+    brute = n * plugin_mi(cx, cy, correction="none") - (n - 1) * np.mean(loo)
+    assert plugin_mi(cx, cy, correction="jackknife") == pytest.approx(brute, abs=1e-12)
+
+
+def test_miller_madow_closed_form():
+    rng = np.random.default_rng(6)
+    cx, cy = rng.integers(0, 4, 80), rng.integers(0, 3, 80)
+    raw = plugin_mi(cx, cy, correction="none")
+    m_xy = len(set(zip(cx.tolist(), cy.tolist(), strict=True)))
+    assert plugin_mi(cx, cy) == pytest.approx(raw + (4 + 3 - m_xy - 1) / 160)
+
+
+def test_independent_interval_reaches_zero_with_null():
+    x, y, _ = truth.correlated_gaussian(0.0, 5000, seed=7)
+    r = bm.estimate(x, y, method="bins", seed=0, progress=False, n_bootstrap=60, n_permutations=40)
+    assert r.hdi(0.9)[0] < 0.0 < r.hdi(0.9)[1] or r.hdi(0.9)[0] < 0.003
+    assert r.extras["p_value"][0] > 0.05
+
+
+@pytest.mark.parametrize("strategy", ["uniform", "quantile"])
+def test_auto_rule_beats_density_rules(strategy):
+    # Freedman-Diaconis and Sturges are rules for densities: for the joint table of MI they
+    # give too many cells, and the estimate reads high; "auto" aims at ~20 samples a cell.
+    x, y, mi_true = truth.correlated_gaussian(0.6, 5000, seed=8)
+    est = {
+        rule: bm.estimate(x, y, method="bins", bins=rule, strategy=strategy, seed=0, **FAST)
+        for rule in ("auto", "fd", "sturges", 8)
+    }
+    assert est["fd"].extras["n_cells"][0] > est["auto"].extras["n_cells"][0]
+    assert est["fd"].mean > mi_true + 2 * est["fd"].sd
+    assert abs(est["auto"].mean - mi_true) < abs(est["fd"].mean - mi_true)
+    assert est[8].extras["n_cells"][0] == 8
+
+
+def test_vectors_are_binned_jointly():
+    x, y, mi_true = truth.correlated_gaussian(0.6, 20_000, dim=2, seed=9)
+    r = bm.estimate(x, y, method="bins", seed=0, **FAST)
+    # binning loses information, never adds it (data processing), minus noise
+    assert r.mean < mi_true and r.mean > 0.5 * mi_true
+
+
+def test_same_seed_same_draws_whatever_n_jobs():
+    x, y, _ = truth.correlated_gaussian(0.6, 1000, seed=10)
+    kw = {"method": "bins", "seed": 2, "progress": False, "n_bootstrap": 10, "n_permutations": 5}
+    np.testing.assert_array_equal(
+        bm.estimate(x, y, n_jobs=1, **kw).draws_nats, bm.estimate(x, y, n_jobs=2, **kw).draws_nats
+    )
+
+
+@pytest.mark.parametrize(
+    ("param", "value", "error", "match"),
+    [
+        ("bins", "scott", ValueError, "bins must be one of"),
+        ("bins", 1, ValueError, "bins must be >= 2, got 1"),
+        ("strategy", "kmeans", ValueError, "strategy must be one of"),
+        ("correction", "panzeri", ValueError, "correction must be one of"),
+        ("n_bootstrap", 0, ValueError, "n_bootstrap must be >= 2"),
+    ],
+)
+def test_bad_hyperparameters(param, value, error, match):
+    x, y, _ = truth.correlated_gaussian(0.6, 100, seed=0)
+    with pytest.raises(error, match=match):
+        bm.estimate(x, y, method="bins", progress=False, **{param: value})
+
+
+def test_conditional_refused():
+    x, y, z, _ = truth.gaussian_chain(1, 1, 100, seed=0)
+    with pytest.raises(ValueError, match="conditional MI is not available for binning"):
+        bm.estimate(x, y, z=z, method="bins", progress=False)
+
+
+def test_coverage_of_the_90_interval():
+    # 30 seeded data sets of the noisy channel (exact MI, no discretisation): the 90% HDI holds
+    # the truth in at least 75% of them.
+    hits = 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for rep in range(30):
+            x, y, mi_true = noisy_channel(2000, seed=3000 + rep)
+            r = bm.estimate(
+                x,
+                y,
+                method="bins",
+                discrete_x=True,
+                discrete_y=True,
+                seed=rep,
+                progress=False,
+                n_bootstrap=200,
+                n_permutations=0,
+            )
+            lo, hi = r.hdi(0.9)
+            hits += lo <= mi_true <= hi
+    assert hits / 30 >= 0.75
