@@ -273,7 +273,7 @@ class KSGMI(Estimator):
     def _warn_if_biased(self, full: float, at_2k: float, sd: float) -> None:
         # KSG's bias is negative and grows with the MI and the dimension (Gao, Ver Steeg &
         # Galstyan 2015), and with k: an estimate that falls by more than two sds from k to 2k
-        # is in that regime (measured: benchmarks/README.md, "KSG bias").
+        # is in that regime (measured: benchmarks/README.md, "ksg_vs_sklearn.py").
         if full - at_2k > 2 * sd:
             warnings.warn(
                 f"KSGMI: the estimate falls from {full:.3f} nats (k={self.k}) to {at_2k:.3f} "
