@@ -33,9 +33,13 @@ Usage (one BLAS thread per process; ``--workers 2`` runs estimates in 2 processe
         --reps 100 --n 1000 --n-bootstrap 50 --cases gauss,mix2,exp --modes oob,cv,fixed \\
         --workers 2 --out benchmarks/selection_coverage.md
 
-``--cv-reps`` runs the slow "cv" mode on fewer replicates (its first ones). ``--raw`` also
-saves every replicate's record as JSON. Each estimate runs with ``n_jobs=1``; with
-``--workers 2`` on a 2-core machine the seconds per estimate are per process, both busy.
+``--cv-reps`` runs the slow "cv" mode on fewer replicates (its first ones). ``--raw FILE``
+appends every replicate's record to FILE (JSON lines) as it finishes; with ``--resume`` the
+records already there are kept and only the missing estimates run (an interrupted run picks
+up where it stopped; the table is built from every record in the file that matches the
+options). Each estimate runs with ``n_jobs=1``. "wall s" is the median wall seconds per
+estimate, "cpu s" the median CPU seconds of the process running it (the steadier number when
+other work shares the machine); with ``--workers 2`` on a 2-core machine both cores are busy.
 """
 
 from __future__ import annotations
@@ -106,7 +110,7 @@ def run_one(case: str, mode: str, rep: int, n: int, n_bootstrap: int) -> dict:
     rec = {"case": case, "mode": mode, "rep": rep, "truth": true}
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         try:
             r = bm.estimate(
                 x,
@@ -121,7 +125,7 @@ def run_one(case: str, mode: str, rep: int, n: int, n_bootstrap: int) -> dict:
         except Exception as err:  # record the failure, keep the run going
             rec.update(error=f"{type(err).__name__}: {err}", seconds=time.perf_counter() - t0)
             return rec
-        seconds = time.perf_counter() - t0
+        seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
     lo, hi = (float(v) for v in r.hdi(HDI_PROB))
     ks = np.asarray(r.extras["n_components"]).ravel()
     rec.update(
@@ -132,6 +136,7 @@ def run_one(case: str, mode: str, rep: int, n: int, n_bootstrap: int) -> dict:
         k=ks.astype(int).tolist(),
         k_full=r.provenance.get("n_components_selected"),
         seconds=seconds,
+        cpu_seconds=cpu,
         warnings=sorted({type(w.message).__name__ for w in caught}),
     )
     return rec
@@ -160,6 +165,7 @@ def summarise(recs: list[dict]) -> dict:
         k_sd_within=float(np.mean([np.std(r["k"]) for r in ok])),
         k_sd_all=float(ks_all.std()),
         seconds=float(np.median([r["seconds"] for r in ok])),
+        cpu_seconds=float(np.median([r["cpu_seconds"] for r in ok])),
         warned=sum(bool(r["warnings"]) for r in ok),
     )
     return out
@@ -171,8 +177,8 @@ def table(records: list[dict], cases: list[str], modes: list[str], args) -> str:
         "MI in nats; coverage ± binomial SE",
         "",
         "| case | truth | select | reps | coverage | bias | RMSE | width | boot sd / emp sd "
-        "| k mean | k sd within | k sd all | s / est |",
-        "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| k mean | k sd within | k sd all | wall s | cpu s |",
+        "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     notes = []
     for case in cases:
@@ -189,7 +195,7 @@ def table(records: list[dict], cases: list[str], modes: list[str], args) -> str:
                 f"| {s['coverage']:.2f} ± {s['coverage_se']:.2f} | {s['bias']:+.4f} "
                 f"| {s['rmse']:.4f} | {s['width']:.4f} | {s['sd_ratio']:.2f} "
                 f"| {s['k_mean']:.2f} | {s['k_sd_within']:.2f} | {s['k_sd_all']:.2f} "
-                f"| {s['seconds']:.2f} |"
+                f"| {s['seconds']:.2f} | {s['cpu_seconds']:.2f} |"
             )
     if notes:
         lines += ["", *notes]
@@ -228,30 +234,63 @@ def main(argv=None) -> None:
     ap.add_argument("--modes", default="oob,cv,fixed", help="comma list of oob,cv,fixed")
     ap.add_argument("--workers", type=int, default=1, help="processes running estimates")
     ap.add_argument("--out", default=None, help="also write the table here (atomically)")
-    ap.add_argument("--raw", default=None, help="also write every record here as JSON")
+    ap.add_argument("--raw", default=None, help="append every record here (JSON lines)")
+    ap.add_argument("--resume", action="store_true", help="keep --raw's records, run the rest")
     args = ap.parse_args(argv)
     cases = parse_list(args.cases, SEED_BASE, "cases")
     modes = parse_list(args.modes, MODES, "modes")
     cv_reps = args.reps if args.cv_reps is None else min(args.cv_reps, args.reps)
 
+    # The slow "cv" mode last, replicate by replicate across cases, so that a run stopped early
+    # holds the same first replicates of every case (resume it with a smaller --cv-reps).
     tasks = [
         (case, mode, rep, args.n, args.n_bootstrap)
-        for mode in sorted(modes, key=lambda m: m != "cv")  # slowest first: better packing
+        for mode in modes
+        if mode != "cv"
         for case in cases
-        for rep in range(cv_reps if mode == "cv" else args.reps)
+        for rep in range(args.reps)
     ]
-    t0 = time.perf_counter()
+    if "cv" in modes:
+        tasks += [(c, "cv", rep, args.n, args.n_bootstrap) for rep in range(cv_reps) for c in cases]
     records = []
-    if args.workers <= 1:
-        for i, t in enumerate(tasks, 1):
-            records.append(run_one(*t))
-            print(f"\r{i}/{len(tasks)}", end="", file=sys.stderr, flush=True)
-    else:
-        with ProcessPoolExecutor(args.workers) as pool:
-            futures = [pool.submit(run_one, *t) for t in tasks]
-            for i, fut in enumerate(as_completed(futures), 1):
-                records.append(fut.result())
-                print(f"\r{i}/{len(tasks)}", end="", file=sys.stderr, flush=True)
+    if args.raw and args.resume and Path(args.raw).exists():
+        wanted = {t[:3] for t in tasks}
+        with open(args.raw) as f:
+            old = [json.loads(line) for line in f if line.strip()]
+        records = [
+            r
+            for r in old
+            if (r["case"], r["mode"], r["rep"]) in wanted
+            and (r.get("n"), r.get("n_bootstrap")) == (args.n, args.n_bootstrap)
+        ]
+        done = {(r["case"], r["mode"], r["rep"]) for r in records}
+        tasks = [t for t in tasks if t[:3] not in done]
+        print(f"resuming: {len(records)} records kept, {len(tasks)} to run", file=sys.stderr)
+    elif args.raw:
+        Path(args.raw).write_text("")
+    raw = open(args.raw, "a") if args.raw else None
+
+    def keep(rec: dict, i: int) -> None:
+        rec.update(n=args.n, n_bootstrap=args.n_bootstrap)
+        records.append(rec)
+        if raw:
+            raw.write(json.dumps(rec) + "\n")
+            raw.flush()
+        print(f"\r{i}/{len(tasks)}", end="", file=sys.stderr, flush=True)
+
+    t0 = time.perf_counter()
+    try:
+        if args.workers <= 1:
+            for i, t in enumerate(tasks, 1):
+                keep(run_one(*t), i)
+        else:
+            with ProcessPoolExecutor(args.workers) as pool:
+                futures = [pool.submit(run_one, *t) for t in tasks]
+                for i, fut in enumerate(as_completed(futures), 1):
+                    keep(fut.result(), i)
+    finally:
+        if raw:
+            raw.close()
     elapsed = time.perf_counter() - t0
     print(f"\ndone in {elapsed:.0f} s", file=sys.stderr)
 
@@ -259,9 +298,6 @@ def main(argv=None) -> None:
     print(text, end="")
     if args.out:
         write_atomic(args.out, text)
-    if args.raw:
-        raw = {"args": vars(args), "elapsed_s": elapsed, "records": records}
-        write_atomic(args.raw, json.dumps(raw, indent=1))
 
 
 if __name__ == "__main__":
