@@ -155,8 +155,9 @@ def soft_bin_mi(
     Each sample is spread over ``n_bins`` bins (on its batch element's range) by a Gaussian of
     ``sigma`` bin widths; the joint table is the mean outer product of the assignments, and the
     MI is that of the table (Miller-Madow is not applied: the table is smooth, not counted).
-    The smoothing loses information, so the value reads below the truth; it is for gradients
-    (maximising dependence, image registration), not for reporting.
+    It is biased both ways: high at small n (the plug-in bias of a table), low at large n (the
+    smoothing loses information); measured in ``benchmarks/torch_batched.py``. It is for
+    gradients (maximising dependence, image registration), not for reporting.
     """
     x, y = _batch(x, y, "soft_bin_mi")
     if x.shape[2] != 1 or y.shape[2] != 1:
