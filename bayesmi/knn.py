@@ -30,6 +30,8 @@ __all__ = [
     "ksg_cmi_pointwise",
     "ksg_mi_discrete_pointwise",
     "ksg_mi_pointwise",
+    "local_permutation",
+    "mixed_mi_pointwise",
     "prepare",
 ]
 
@@ -162,3 +164,56 @@ def ksg_mi_discrete_pointwise(x: np.ndarray, labels: np.ndarray, k: int = 3) -> 
     keep = n_y > 1
     m = _count_within(x, radius)[keep] + 1
     return digamma(n) - digamma(n_y[keep]) + digamma(k_i[keep]) - digamma(m)
+
+
+def mixed_mi_pointwise(x: np.ndarray, y: np.ndarray, k: int = 3, workers: int = 1) -> np.ndarray:
+    """Per-sample terms of I(X;Y) in nats for data that mix discrete and continuous values
+    (repeated points allowed, no jitter); their mean is the estimate.
+
+    The tie rule of Gao, Kannan, Oh & Viswanath (2017, NeurIPS, "Estimating mutual information
+    for discrete-continuous mixtures"): rho_i is the max-norm distance to the k-th neighbour in
+    the joint space; where rho_i = 0 (a repeated point) k_i is the number of copies and the
+    marginal counts n_x, n_y are of exact ties, else k_i = k. Departure, measured: the counts
+    enter in KSG algorithm 1's form, psi(k_i) + psi(N) - psi(n_x + 1) - psi(n_y + 1), counted
+    strictly inside rho_i, instead of the paper's log(N) - log(n_x + 1) - log(n_y + 1) counted
+    inclusively. With one variable discrete and the other continuous, n_y stays of order k, and
+    the log form is then biased (x uniform on 5 symbols, y | x uniform on [x, x + 2], n = 4000:
+    truth 1.055 nats, log form 0.739, this form 1.051; discrete-discrete and Gaussian cases
+    agree within 0.02).
+    """
+    n = len(x)
+    joint = np.hstack([x, y])
+    tree = cKDTree(joint)
+    rho = tree.query(joint, k=k + 1, p=np.inf, workers=workers)[0][:, -1]
+    k_i = np.full(n, float(k))
+    ties = rho == 0
+    if ties.any():
+        k_i[ties] = (
+            tree.query_ball_point(joint[ties], 0.0, p=np.inf, return_length=True, workers=workers)
+            - 1
+        )
+    radius = np.where(ties, 0.0, np.nextafter(rho, 0))
+    nx = _count_within(x, radius, workers)
+    ny = _count_within(y, radius, workers)
+    return digamma(k_i) + digamma(n) - digamma(nx + 1) - digamma(ny + 1)
+
+
+def local_permutation(z: np.ndarray, rng: np.random.Generator, k_perm: int = 5) -> np.ndarray:
+    """A permutation of the samples that keeps each one near itself in z: the conditional
+    independence null for I(X;Y|Z) is y[perm] with x and z unchanged (Runge 2018, AISTATS,
+    "Conditional independence testing based on a nearest-neighbor estimator of conditional
+    mutual information", Algorithm 1: each sample, in random order, takes an unused one of its
+    k_perm nearest neighbours in z, or a random neighbour when all are used)."""
+    n = len(z)
+    k_perm = min(k_perm, n - 1)
+    neigh = cKDTree(z).query(z, k=k_perm + 1, p=np.inf)[1]  # includes the point itself
+    for row in neigh:
+        rng.shuffle(row)
+    perm = np.empty(n, dtype=np.intp)
+    used = np.zeros(n, dtype=bool)
+    for i in rng.permutation(n):
+        free = neigh[i][~used[neigh[i]]]
+        j = free[0] if len(free) else neigh[i][0]
+        perm[i] = j
+        used[j] = True
+    return perm

@@ -107,7 +107,7 @@ def test_same_seed_same_draws_whatever_n_jobs():
     ("param", "value", "error", "match"),
     [
         ("k", 0, ValueError, "k must be >= 1, got 0"),
-        ("algorithm", 3, ValueError, "algorithm must be 1 or 2, got 3"),
+        ("algorithm", 3, ValueError, "algorithm must be 1, 2 or .mixed., got 3"),
         ("fractions", (1, 2), ValueError, "fractions must be integers >= 2"),
         ("n_draws", 1, ValueError, "n_draws must be >= 2"),
         ("jitter", -1.0, ValueError, "jitter must be a non-negative number"),
@@ -209,3 +209,72 @@ def test_result_round_trips(tmp_path):
     np.testing.assert_array_equal(back.extras["null_draws_nats"], r.extras["null_draws_nats"])
     np.testing.assert_array_equal(back.pointwise_nats, r.pointwise_nats)
     assert back.kind == "subsample" and back.method == "ksg"
+
+
+def test_mixed_estimator_on_discrete_data_with_exact_mi():
+    # Purely discrete data (every point repeated): x uniform on 5 symbols, y = x with
+    # probability 0.7, else uniform. Exact MI from the joint pmf.
+    rng = np.random.default_rng(20)
+    n, k, keep = 5000, 5, 0.7
+    x = rng.integers(0, k, n).astype(float)
+    y = np.where(rng.random(n) < keep, x, rng.integers(0, k, n)).astype(float)
+    pxy = np.full((k, k), (1 - keep) / k**2) + np.eye(k) * keep / k
+    mi_true = float((pxy * np.log(pxy * k * k)).sum())
+    r = bm.estimate(x, y, method="ksg", algorithm="mixed", seed=0, **FAST)
+    assert abs(r.mean - mi_true) < 4 * r.sd
+
+
+def test_mixed_estimator_on_mixed_data():
+    # x uniform on 5 symbols; y = x exactly half the time (an atom), else x + N(0, 0.5^2).
+    # An atom reveals x, so I(X;Y) = 0.5 H(X) + 0.5 I(X; X + noise), the second term exact by
+    # quadrature of its Gaussian mixture.
+    from bayesmi import mixture
+    from bayesmi.mixture import GaussianMixtureModel
+
+    rng = np.random.default_rng(21)
+    n = 4000
+    x = rng.integers(0, 5, n).astype(float)
+    y = np.where(rng.random(n) < 0.5, x + 0.5 * rng.standard_normal(n), x)
+    models = [
+        GaussianMixtureModel(np.ones(1), np.array([[float(c)]]), np.full((1, 1, 1), 0.25))
+        for c in range(5)
+    ]
+    mi_true = 0.5 * np.log(5) + 0.5 * mixture.mi_categorical(models, np.full(5, 0.2))[0]
+    r = bm.estimate(x, y, method="ksg", algorithm="mixed", seed=0, **FAST)
+    assert abs(r.mean - mi_true) < 4 * r.sd
+
+
+def test_mixed_estimator_discrete_x_continuous_y():
+    # Gao et al.'s own example: x uniform on m symbols, y | x uniform on [x, x + 2]:
+    # I = log m - (m - 1) log 2 / m.
+    rng = np.random.default_rng(25)
+    m, n = 5, 4000
+    x = rng.integers(0, m, n).astype(float)
+    y = x + 2 * rng.random(n)
+    mi_true = np.log(m) - (m - 1) * np.log(2) / m
+    r = bm.estimate(x, y, method="ksg", algorithm="mixed", seed=0, **FAST)
+    assert abs(r.mean - mi_true) < 4 * r.sd + 0.01
+
+
+def test_conditional_null_by_local_permutation():
+    x, y, z, _ = truth.gaussian_chain(1.0, 1.0, n=1500, seed=22)
+    kw = {"method": "ksg", "seed": 0, "progress": False, "n_draws": 20, "n_permutations": 30}
+    null_case = bm.estimate(x, y, z=z, **kw)
+    assert null_case.extras["p_value"][0] > 0.05
+    x, y, z, _ = truth.gaussian_cmi(0.5, 1.5, n=1500, seed=23)
+    dependent = bm.estimate(x, y, z=z, **kw)
+    assert dependent.extras["p_value"][0] == pytest.approx(1 / 31)
+
+
+def test_local_permutation_is_a_permutation_near_z():
+    rng = np.random.default_rng(24)
+    z = rng.standard_normal((500, 1))
+    perm = knn.local_permutation(z, rng)
+    assert np.abs(z[perm] - z).mean() < 0.05 * np.abs(z - z[rng.permutation(500)]).mean()
+    assert len(np.unique(perm)) > 0.8 * 500
+
+
+def test_continuous_y_given_as_labels_is_refused():
+    x, y, _ = truth.correlated_gaussian(0.5, n=400, seed=26)
+    with pytest.raises(ValueError, match="Is y continuous"):
+        bm.estimate(x, y, method="ksg", discrete_y=True, progress=False)

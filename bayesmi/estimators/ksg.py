@@ -37,6 +37,8 @@ def _terms(quantity, k, algorithm, x, y, z=None, workers=1) -> np.ndarray:
     """Per-sample terms of the estimate of ``quantity`` ("mi", "cmi" or "kl")."""
     if quantity == "mi" and y.ndim == 1:  # y as integer class labels
         return knn.ksg_mi_discrete_pointwise(x, y, k)
+    if quantity == "mi" and algorithm == "mixed":
+        return knn.mixed_mi_pointwise(x, y, k, workers)
     if quantity == "mi":
         return knn.ksg_mi_pointwise(x, y, k, algorithm, workers)
     if quantity == "cmi":
@@ -60,11 +62,13 @@ def _partition(data, quantity, k, algorithm, task) -> tuple[int, list[float]]:
     ]
 
 
-def _permuted(data, k, algorithm, seed) -> float:
-    """KSG after shuffling y: one draw from the estimator's distribution under independence."""
-    x, y, _ = data
-    y = y[np.random.default_rng(seed).permutation(len(y))]
-    return float(_terms("mi", k, algorithm, x, y).mean())
+def _permuted(data, quantity, k, algorithm, seed) -> float:
+    """The estimate after shuffling y: one draw from its distribution under independence (for
+    conditional MI, under conditional independence: y shuffled among neighbours in z)."""
+    x, y, z = data
+    rng = np.random.default_rng(seed)
+    perm = rng.permutation(len(y)) if z is None else knn.local_permutation(z, rng)
+    return float(_terms(quantity, k, algorithm, x, y[perm], z).mean())
 
 
 @register
@@ -75,17 +79,20 @@ class KSGMI(Estimator):
     ----------
     k : int, default=3
         Neighbours.
-    algorithm : {1, 2}, default=1
+    algorithm : {1, 2, "mixed"}, default=1
         KSG algorithm 1 (counts strictly inside the joint k-th-neighbour distance) or 2
-        (counts within the per-variable extents of the k neighbours).
+        (counts within the per-variable extents of the k neighbours); "mixed" is the estimator
+        of Gao et al. (2017) for data mixing discrete and continuous values (repeated points
+        allowed, no jitter).
     n_draws : int, default=200
         Subsample estimates that make up the distribution.
     fractions : tuple of int, default=(2, 3, 4)
         The data are split into q disjoint parts for each q here, in turn, until ``n_draws``
         part estimates exist.
     n_permutations : int, default=50
-        Estimates on data with y shuffled (the null of independence): a p-value and the
-        estimator's value at zero MI, reported beside the interval (not conditional MI).
+        Estimates on data with y shuffled (the null of independence; for conditional MI,
+        shuffled among each sample's 5 nearest neighbours in z, Runge 2018): a p-value and
+        the estimator's value at zero, reported beside the interval.
     discrete_y : bool, default=False
         y is discrete (class labels of any type): the estimator of Ross (2014) for continuous x
         and discrete y is used, and y is neither scaled nor jittered.
@@ -141,8 +148,8 @@ class KSGMI(Estimator):
     def _check_params(self) -> None:
         c = type(self).__name__
         check_positive_int(self.k, "k", caller=c)
-        if self.algorithm not in (1, 2):
-            raise ValueError(f"{c}: algorithm must be 1 or 2, got {self.algorithm!r}.")
+        if self.algorithm not in (1, 2, "mixed"):
+            raise ValueError(f"{c}: algorithm must be 1, 2 or 'mixed', got {self.algorithm!r}.")
         check_positive_int(self.n_draws, "n_draws", caller=c, minimum=2)
         check_positive_int(self.n_permutations, "n_permutations", caller=c, minimum=0)
         fr = tuple(self.fractions) if np.iterable(self.fractions) else ()
@@ -189,16 +196,26 @@ class KSGMI(Estimator):
         c = type(self).__name__
         if self.discrete_y and z is not None:
             raise ValueError(f"{c}: conditional MI is not available with discrete_y=True.")
-        return check_paired(x, y, z, caller=c, min_samples=min_samples, y_labels=self.discrete_y)
+        if self.algorithm == "mixed" and z is not None:
+            raise ValueError(f"{c}: conditional MI is not available with algorithm='mixed'.")
+        x, y, z = check_paired(x, y, z, caller=c, min_samples=min_samples, y_labels=self.discrete_y)
+        if self.discrete_y and (np.bincount(y) > self.k).sum() < 2:
+            raise ValueError(
+                f"{c}: with discrete_y=True, y must have at least two classes of more than k="
+                f"{self.k} samples each; got {len(np.unique(y))} distinct values in {len(y)} "
+                "samples. Is y continuous? Then leave discrete_y off."
+            )
+        return x, y, z
 
     def _run(self, quantity: str, x, y, z=None) -> MIResult:
         seeds = spawn_seeds(self.seed, 3)
         rng = np.random.default_rng(seeds[0])
-        # KL is not invariant to scaling one variable: keep its units.
+        # KL is not invariant to scaling one variable: keep its units. The mixed estimator
+        # needs its repeated points: no jitter.
         scale = quantity != "kl"
+        jitter = 0.0 if self.algorithm == "mixed" else self.jitter
         data = tuple(
-            a if a is None or a.ndim == 1 else knn.prepare(a, rng, self.jitter, scale)
-            for a in (x, y, z)
+            a if a is None or a.ndim == 1 else knn.prepare(a, rng, jitter, scale) for a in (x, y, z)
         )
         workers = -1 if self.n_jobs == -1 else max(1, self.n_jobs)
         full, terms = self._full(data, quantity, self.k, workers)
@@ -207,10 +224,10 @@ class KSGMI(Estimator):
             "subsample_size": sizes[None, :],
             "full_data_estimate_nats": np.array([full]),
         }
-        if quantity == "mi" and self.n_permutations > 0:
+        if quantity != "kl" and self.n_permutations > 0:
             null = np.array(
                 run_parallel(
-                    partial(_permuted, data, self.k, self.algorithm),
+                    partial(_permuted, data, quantity, self.k, self.algorithm),
                     spawn_seeds(seeds[2], self.n_permutations),
                     n_jobs=self.n_jobs,
                     progress=self.progress,
