@@ -278,3 +278,17 @@ def test_continuous_y_given_as_labels_is_refused():
     x, y, _ = truth.correlated_gaussian(0.5, n=400, seed=26)
     with pytest.raises(ValueError, match="Is y continuous"):
         bm.estimate(x, y, method="ksg", discrete_y=True, progress=False)
+
+
+def test_kl_null_by_pooling():
+    rng = np.random.default_rng(27)
+    x, y = rng.standard_normal((1500, 1)), rng.standard_normal((1500, 1))
+    kw = {"method": "ksg", "seed": 0, "progress": False, "n_draws": 20, "n_permutations": 30}
+    assert bm.kl_marginals(x, y, **kw).extras["p_value"][0] > 0.05
+    assert bm.kl_marginals(x, 1.0 + y, **kw).extras["p_value"][0] == pytest.approx(1 / 31)
+
+
+def test_independent_3d_blocks_interval_reaches_zero():
+    x, y, _ = truth.correlated_gaussian(0.0, n=3000, dim=3, seed=28)
+    r = bm.estimate(x, y, method="ksg", seed=0, **FAST)
+    assert r.hdi(0.9)[0] < 0.005

@@ -67,6 +67,10 @@ def _permuted(data, quantity, k, algorithm, seed) -> float:
     conditional MI, under conditional independence: y shuffled among neighbours in z)."""
     x, y, z = data
     rng = np.random.default_rng(seed)
+    if quantity == "kl":
+        # Under P = Q the pooled samples are exchangeable: deal them out again at random.
+        pooled = np.vstack([x, y])[rng.permutation(2 * len(x))]
+        return float(_terms("kl", k, algorithm, pooled[: len(x)], pooled[len(x) :]).mean())
     perm = rng.permutation(len(y)) if z is None else knn.local_permutation(z, rng)
     return float(_terms(quantity, k, algorithm, x, y[perm], z).mean())
 
@@ -91,8 +95,9 @@ class KSGMI(Estimator):
         part estimates exist.
     n_permutations : int, default=50
         Estimates on data with y shuffled (the null of independence; for conditional MI,
-        shuffled among each sample's 5 nearest neighbours in z, Runge 2018): a p-value and
-        the estimator's value at zero, reported beside the interval.
+        shuffled among each sample's 5 nearest neighbours in z, Runge 2018; for KL, the pooled
+        x and y samples dealt out again, the null P = Q): a p-value and the estimator's value
+        at zero, reported beside the interval.
     discrete_y : bool, default=False
         y is discrete (class labels of any type): the estimator of Ross (2014) for continuous x
         and discrete y is used, and y is neither scaled nor jittered.
@@ -224,7 +229,7 @@ class KSGMI(Estimator):
             "subsample_size": sizes[None, :],
             "full_data_estimate_nats": np.array([full]),
         }
-        if quantity != "kl" and self.n_permutations > 0:
+        if self.n_permutations > 0:
             null = np.array(
                 run_parallel(
                     partial(_permuted, data, quantity, self.k, self.algorithm),
