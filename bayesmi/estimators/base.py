@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from bayesmi.resampling import run_parallel, spawn_seeds
 from bayesmi.result import MIResult
 
 __all__ = ["REGISTRY", "Estimator", "data_hash", "get_estimator", "register"]
@@ -100,6 +101,24 @@ class Estimator:
     def kl_marginals(self, x, y) -> MIResult:
         """KL(p_X || p_Y) between the marginals of x and y, as a distribution."""
         raise NotImplementedError(f"{type(self).__name__} has no KL estimate.")
+
+    def _map(self, fn, tasks, desc: str) -> list[Any]:
+        """``[fn(t) for t in tasks]`` over this estimator's workers, backend and progress bar."""
+        return run_parallel(
+            fn,
+            tasks,
+            n_jobs=getattr(self, "n_jobs", 1),
+            progress=getattr(self, "progress", True),
+            desc=desc,
+            backend=getattr(self, "backend", None),
+        )
+
+    def _permutation_null(self, fn, seed, observed_nats: float, desc: str) -> dict[str, Any]:
+        """``n_permutations`` values of ``fn(seed)`` under the null, and the p-value of the
+        observed estimate ((1 + #null >= observed) / (1 + n)), as result extras."""
+        null = np.array(self._map(fn, spawn_seeds(seed, self.n_permutations), desc))
+        p_value = (1 + np.sum(null >= observed_nats)) / (1 + len(null))
+        return {"null_draws_nats": null, "p_value": np.array([p_value])}
 
     def _provenance(self, x, y, z=None, **more: Any) -> dict[str, Any]:
         dims = {"x": int(x.shape[1]), "y": int(y.shape[1]) if y.ndim == 2 else 1}

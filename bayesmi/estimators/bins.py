@@ -24,7 +24,7 @@ from functools import partial
 import numpy as np
 
 from bayesmi.estimators.base import Estimator, register
-from bayesmi.resampling import bootstrap_counts, run_parallel, spawn_seeds
+from bayesmi.resampling import bootstrap_counts, spawn_seeds
 from bayesmi.result import MIResult
 from bayesmi.validation import check_choice, check_paired, check_positive_int
 
@@ -218,13 +218,10 @@ class BinsMI(Estimator):
         )
         full = plugin_mi(*codes, correction=self.correction)
         seeds = spawn_seeds(self.seed, 2)
-        boot = run_parallel(
+        boot = self._map(
             partial(_boot, codes, self.correction, None),
             spawn_seeds(seeds[0], self.n_bootstrap),
-            n_jobs=self.n_jobs,
-            progress=self.progress,
-            desc="bins bootstrap",
-            backend=self.backend,
+            "bins bootstrap",
         )
         # A resample repeats points, which adds its own upward bias to a table: the draws keep
         # the bootstrap's spread around the corrected full-data estimate.
@@ -236,18 +233,9 @@ class BinsMI(Estimator):
             "n_cells": np.array([codes[0].max() + 1, codes[1].max() + 1]),
         }
         if self.n_permutations:
-            null = np.array(
-                run_parallel(
-                    partial(_perm, codes, self.correction),
-                    spawn_seeds(seeds[1], self.n_permutations),
-                    n_jobs=self.n_jobs,
-                    progress=self.progress,
-                    desc="bins permutations",
-                    backend=self.backend,
-                )
+            extras |= self._permutation_null(
+                partial(_perm, codes, self.correction), seeds[1], full, "bins permutations"
             )
-            extras["null_draws_nats"] = null
-            extras["p_value"] = np.array([(1 + np.sum(null >= full)) / (1 + len(null))])
         return MIResult(
             draws_nats=draws[None, :],
             kind="bootstrap",

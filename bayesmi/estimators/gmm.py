@@ -38,7 +38,7 @@ from bayesmi.em import (
 from bayesmi.estimators.base import Estimator, register
 from bayesmi.exceptions import ComponentLimitWarning, ConvergenceWarning, NumericalErrorWarning
 from bayesmi.mixture import GaussianMixtureModel
-from bayesmi.resampling import bootstrap_counts, resolve_block_length, run_parallel, spawn_seeds
+from bayesmi.resampling import bootstrap_counts, resolve_block_length, spawn_seeds
 from bayesmi.result import MIResult
 from bayesmi.validation import (
     check_choice,
@@ -493,14 +493,7 @@ class GMMMI(Estimator):
                 which.append(i)
             if not tasks:
                 break
-            redone = run_parallel(
-                partial(_integrate, ctx),
-                tasks,
-                n_jobs=self.n_jobs,
-                progress=self.progress,
-                desc="gmm integrals",
-                backend=self.backend,
-            )
+            redone = self._map(partial(_integrate, ctx), tasks, "gmm integrals")
             for i, (value, err) in zip(which, redone, strict=True):
                 out[i]["value"], out[i]["error"] = value, err
         counts = [n for n in n_used if n is not None]
@@ -508,14 +501,7 @@ class GMMMI(Estimator):
 
     def _bootstrap(self, ctx: _Context, seeds) -> list[dict[str, Any]]:
         try:
-            return run_parallel(
-                partial(_draw, ctx),
-                seeds,
-                n_jobs=self.n_jobs,
-                progress=self.progress,
-                desc="gmm bootstrap",
-                backend=self.backend,
-            )
+            return self._map(partial(_draw, ctx), seeds, "gmm bootstrap")
         except FitError as err:
             raise ValueError(f"{type(self).__name__}: {err}") from err
 

@@ -22,7 +22,7 @@ import numpy as np
 from bayesmi import knn
 from bayesmi.estimators.base import Estimator, register
 from bayesmi.exceptions import BayesMIWarning
-from bayesmi.resampling import run_parallel, spawn_seeds
+from bayesmi.resampling import spawn_seeds
 from bayesmi.result import MIResult
 from bayesmi.validation import check_paired, check_positive_int
 
@@ -230,18 +230,12 @@ class KSGMI(Estimator):
             "full_data_estimate_nats": np.array([full]),
         }
         if self.n_permutations > 0:
-            null = np.array(
-                run_parallel(
-                    partial(_permuted, data, quantity, self.k, self.algorithm),
-                    spawn_seeds(seeds[2], self.n_permutations),
-                    n_jobs=self.n_jobs,
-                    progress=self.progress,
-                    desc="ksg permutations",
-                    backend=self.backend,
-                )
+            extras |= self._permutation_null(
+                partial(_permuted, data, quantity, self.k, self.algorithm),
+                seeds[2],
+                full,
+                "ksg permutations",
             )
-            extras["null_draws_nats"] = null
-            extras["p_value"] = np.array([(1 + np.sum(null >= full)) / (1 + len(null))])
         if quantity != "kl":
             at_2k = self._full(data, quantity, 2 * self.k, workers)[0]
             extras["estimate_2k_nats"] = np.array([at_2k])
@@ -271,13 +265,10 @@ class KSGMI(Estimator):
             q = fractions[len(tasks) % len(fractions)]
             tasks.append(q)
             total += q
-        results = run_parallel(
+        results = self._map(
             partial(_partition, data, quantity, self.k, self.algorithm),
             list(zip(tasks, spawn_seeds(seed, len(tasks)), strict=True)),
-            n_jobs=self.n_jobs,
-            progress=self.progress,
-            desc="ksg subsamples",
-            backend=self.backend,
+            "ksg subsamples",
         )
         by_size: dict[int, list[float]] = {}
         for m, values in results:
