@@ -11,6 +11,7 @@ from bayesmi.exceptions import (
     ConvergenceWarning,
     NumericalErrorWarning,
 )
+from bayesmi.report import report
 from bayesmi.result import MIResult, convert_units
 
 try:
@@ -36,4 +37,5 @@ __all__ = [
     "load",
     "methods",
     "register",
+    "report",
 ]

@@ -164,3 +164,34 @@ def plot(result: MIResult, hdi_prob: float = 0.9, ax=None, **kwargs):
     ax.set_title(f"{QUANTITIES[result.quantity]} ({result.kind}, {result.method or 'bayesmi'})")
     ax.set_xlabel(f"{QUANTITIES[result.quantity]} [{result.units}]")
     return ax
+
+
+def trace_and_rank(result: MIResult) -> list:
+    """Trace plot and rank plot of MCMC draws (ArviZ); returns their figures."""
+    az = _az()
+    idata = _display_idata(result)
+    label = f"{QUANTITIES[result.quantity]} [{result.units}]"
+    trace = np.ravel(az.plot_trace(idata, var_names=[result.quantity], figsize=(9, 2.5)))
+    trace[0].set_xlabel(label)
+    rank = np.ravel(az.plot_rank(idata, var_names=[result.quantity], figsize=(5, 3)))
+    rank[0].set_title(f"rank plot, {label}")
+    return [trace[0].figure, rank[0].figure]
+
+
+def forest(results: dict[str, MIResult], hdi_prob: float = 0.9):
+    """ArviZ forest plot of several results of one quantity, in the first one's units."""
+    az = _az()
+    first = next(iter(results.values()))
+    units = first.units
+    datas = [_display_idata(r.to(units)) for r in results.values()]
+    axes = az.plot_forest(
+        datas,
+        model_names=list(results),
+        var_names=[first.quantity],
+        hdi_prob=hdi_prob,
+        combined=True,
+        figsize=(6, 1 + 0.5 * len(results)),
+    )
+    ax = np.ravel(axes)[0]
+    ax.set_xlabel(f"{QUANTITIES[first.quantity]} [{units}]")
+    return ax

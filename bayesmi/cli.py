@@ -137,6 +137,17 @@ def _kl(args: argparse.Namespace) -> int:
     return _report(result, args, picked)
 
 
+def _report_cmd(args: argparse.Namespace) -> int:
+    import bayesmi as bm
+
+    results = {Path(p).stem.replace(".", "_"): bm.load(p) for p in args.results}
+    call = "bayesmi report " + " ".join(args.results) + f" -o {args.output}"
+    written = bm.report(results, args.output, title=args.title, call=call)
+    for kind, path in written.items():
+        print(f"{kind:>12}: {path}")
+    return 0
+
+
 def _data_arguments(p: argparse.ArgumentParser, with_z: bool) -> None:
     p.add_argument("data", help="a .csv, .tsv, .parquet, .npy or .npz file")
     p.add_argument(
@@ -186,6 +197,16 @@ def build_parser() -> argparse.ArgumentParser:
     k = sub.add_parser("kl", help="KL divergence between the distributions of two column groups")
     _data_arguments(k, with_z=False)
     k.set_defaults(func=_kl)
+    r = sub.add_parser("report", help="an HTML report (and companions) of saved results")
+    r.add_argument("results", nargs="+", help="result files written by --out or r.save()")
+    r.add_argument(
+        "-o",
+        "--output",
+        default="report.html",
+        help="the HTML file (default report.html); companions go beside it",
+    )
+    r.add_argument("--title", default="bayesmi report")
+    r.set_defaults(func=_report_cmd)
     return p
 
 

@@ -1,0 +1,190 @@
+"""Self-contained HTML reports of MI results, with machine-readable companions.
+
+``report(results, "report.html")`` writes
+- ``report.html``: one page, figures embedded (no network needed to view it): the ArviZ summary
+  of each result, its posterior plot, trace and rank plots where the draws are MCMC chains, the
+  cross-validation curve of a mixture, a forest plot comparing results of one quantity, and the
+  provenance of each (versions, method, every hyperparameter, seed, n, dimensions, data hash),
+  the call that produced the page and the date;
+- ``report_<name>.nc``: each result as netCDF (``bm.load`` reads it back);
+- ``report_summary.csv``: the summaries in one table.
+
+Every file is written to a temporary file beside it and renamed into place, so a crash or
+Ctrl-C never leaves half a report. The same results give byte-identical netCDF and CSV files and
+the same page, the date aside.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as _dt
+import html
+import io
+import json
+import os
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from bayesmi.result import QUANTITIES, MIResult
+
+__all__ = ["report"]
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _png(fig) -> str:
+    import matplotlib.pyplot as plt
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=80, bbox_inches="tight", metadata={"Software": None})
+    plt.close(fig)
+    return base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _named(results) -> dict[str, MIResult]:
+    if isinstance(results, MIResult):
+        return {"result": results}
+    if isinstance(results, Mapping):
+        out = dict(results)
+    elif isinstance(results, Sequence):
+        out = {f"result_{i + 1}": r for i, r in enumerate(results)}
+    else:
+        raise TypeError("report: results must be an MIResult, a list of them or a dict of them.")
+    for name, r in out.items():
+        if not isinstance(r, MIResult):
+            raise TypeError(f"report: {name!r} is a {type(r).__name__}, not an MIResult.")
+        if not str(name).replace("_", "").replace("-", "").isalnum():
+            raise ValueError(
+                f"report: result names must be letters, digits, - and _; got {name!r}."
+            )
+    if not out:
+        raise ValueError("report: no results given.")
+    return out
+
+
+def _figures(r: MIResult) -> list[tuple[str, str]]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from bayesmi import arviz_io
+
+    figs = []
+    fig, ax = plt.subplots(figsize=(5.5, 3.5))
+    r.plot(ax=ax)
+    figs.append(("distribution of the draws", _png(fig)))
+    if r.draws_nats.shape[0] > 1:
+        trace, rank = arviz_io.trace_and_rank(r)
+        figs.append(("trace plot", _png(trace)))
+        figs.append(("rank plot", _png(rank)))
+    if "cv_n_components" in r.extras and len(r.extras["cv_n_components"]):
+        from bayesmi.plotting import plot_cv_curve
+
+        fig, ax = plt.subplots(figsize=(5, 3.2))
+        plot_cv_curve(r, ax=ax)
+        figs.append(("cross-validation of the component count", _png(fig)))
+    return figs
+
+
+def report(
+    results,
+    path: str | os.PathLike = "report.html",
+    *,
+    title: str = "bayesmi report",
+    call: str | None = None,
+    hdi_prob: float = 0.9,
+) -> dict[str, str]:
+    """Write an HTML report of one or several results, and its companions.
+
+    Parameters
+    ----------
+    results : MIResult, list of MIResult or dict of name to MIResult
+    path : path of the HTML file; companions are written beside it.
+    title : str
+    call : str, optional
+        The command or call that produced the results, shown on the page.
+    hdi_prob : float
+
+    Returns
+    -------
+    dict with the paths written: "html", "summary", and one "nc:<name>" per result.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import pandas as pd
+
+    from bayesmi import arviz_io
+
+    named = _named(results)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    stem = path.with_suffix("")
+    written: dict[str, str] = {}
+    tables = []
+    for name, r in named.items():
+        nc = Path(f"{stem}_{name}.nc")
+        r.save(nc)
+        written[f"nc:{name}"] = str(nc)
+        t = r.summary(hdi_prob=hdi_prob)
+        t.index = [name]
+        t.insert(0, "quantity", QUANTITIES[r.quantity])
+        t.insert(1, "method", r.method)
+        tables.append(t)
+    summary = pd.concat(tables)
+    csv = Path(f"{stem}_summary.csv")
+    _atomic_write(csv, summary.to_csv(float_format="%.6g").encode())
+    written["summary"] = str(csv)
+
+    parts = [
+        "<!doctype html><html><head><meta charset='utf-8'>",
+        f"<title>{html.escape(title)}</title>",
+        "<style>body{font-family:sans-serif;max-width:1100px;margin:2em auto;}"
+        "table{border-collapse:collapse;font-size:0.9em}td,th{border:1px solid #ccc;"
+        "padding:3px 6px}img{max-width:100%}</style></head><body>",
+        f"<h1>{html.escape(title)}</h1>",
+        f"<p>Written {_dt.datetime.now(_dt.UTC).strftime('%Y-%m-%d %H:%M UTC')}"
+        + (f"; produced by <code>{html.escape(call)}</code>" if call else "")
+        + ".</p>",
+        "<h2>Summary</h2>",
+        summary.to_html(float_format=lambda v: f"{v:.4g}"),
+        f"<p>Intervals are {int(hdi_prob * 100)}% highest-density intervals of the draws. "
+        "What each kind of draw captures: bootstrap and subsample draws, sampling variability; "
+        "posterior draws, model uncertainty; none of them the estimator's bias.</p>",
+    ]
+    by_quantity: dict[str, dict[str, MIResult]] = {}
+    for name, r in named.items():
+        by_quantity.setdefault(r.quantity, {})[name] = r
+    for quantity, group in by_quantity.items():
+        if len(group) > 1:
+            ax = arviz_io.forest(group, hdi_prob=hdi_prob)
+            parts += [
+                f"<h2>Comparison: {html.escape(QUANTITIES[quantity])}</h2>",
+                f"<img src='data:image/png;base64,{_png(ax.figure)}'>",
+            ]
+    for name, r in named.items():
+        parts.append(f"<h2>{html.escape(name)}: {html.escape(repr(r))}</h2>")
+        for caption, png in _figures(r):
+            parts.append(f"<h3>{html.escape(caption)}</h3>")
+            parts.append(f"<img src='data:image/png;base64,{png}'>")
+        prov = json.dumps(r.provenance, indent=1, sort_keys=True, default=str)
+        parts += [
+            "<h3>provenance</h3>",
+            f"<pre>{html.escape(prov)}</pre>",
+            f"<p>Results file: <code>{html.escape(Path(written['nc:' + name]).name)}</code></p>",
+        ]
+    parts.append("</body></html>")
+    _atomic_write(path, "\n".join(parts).encode())
+    written["html"] = str(path)
+    return written

@@ -1,0 +1,76 @@
+"""Reports: contents, companions, reproducibility, atomic writes, the command line."""
+
+import os
+import re
+
+import numpy as np
+import pytest
+
+import bayesmi as bm
+from bayesmi import truth
+from bayesmi.result import MIResult
+
+
+@pytest.fixture(scope="module")
+def results():
+    x, y, _ = truth.correlated_gaussian(0.6, 600, seed=0)
+    a = bm.estimate(x, y, seed=0, n_bootstrap=8, progress=False)
+    b = bm.estimate(x, y, method="ksg", seed=0, progress=False, n_draws=20, n_permutations=4)
+    c = MIResult(
+        np.random.default_rng(0).normal(0.2, 0.02, (2, 50)), kind="posterior", method="mcmc"
+    )
+    return {"gmm": a, "ksg": b, "chains": c}
+
+
+def test_report_contents_and_companions(results, tmp_path):
+    written = bm.report(results, tmp_path / "r.html", call="pytest")
+    page = (tmp_path / "r.html").read_text()
+    assert "<h2>Summary" in page and "Comparison: I(X;Y)" in page and "trace plot" in page
+    assert "cross-validation of the component count" in page and "data_sha256" in page
+    assert page.count("data:image/png;base64,") >= 6
+    assert "http" not in page  # self-contained: nothing fetched to view it
+    back = bm.load(written["nc:gmm"])
+    np.testing.assert_array_equal(back.draws_nats, results["gmm"].draws_nats)
+    summary = (tmp_path / "r_summary.csv").read_text()
+    assert "ksg,I(X;Y),ksg,nats,subsample" in summary
+
+
+def test_same_results_same_files(results, tmp_path):
+    bm.report(results, tmp_path / "a" / "r.html")
+    bm.report(results, tmp_path / "b" / "r.html")
+    for name in ("r_gmm.nc", "r_ksg.nc", "r_chains.nc", "r_summary.csv"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+    strip = lambda p: re.sub(r"<p>Written [^<]*</p>", "", p.read_text())  # noqa: E731
+    assert strip(tmp_path / "a" / "r.html") == strip(tmp_path / "b" / "r.html")
+
+
+def test_a_crash_leaves_no_half_report(results, tmp_path, monkeypatch):
+    real_replace = os.replace
+
+    def fail_on_html(src, dst):
+        if str(dst).endswith(".html"):
+            raise KeyboardInterrupt
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", fail_on_html)
+    with pytest.raises(KeyboardInterrupt):
+        bm.report(results, tmp_path / "r.html")
+    assert not (tmp_path / "r.html").exists()
+    assert not [p for p in os.listdir(tmp_path) if p.endswith(".tmp")]
+
+
+def test_bad_results():
+    with pytest.raises(TypeError, match="'x' is a int, not an MIResult"):
+        bm.report({"x": 3})
+    with pytest.raises(ValueError, match="result names must be letters"):
+        bm.report({"a b": MIResult(np.ones((1, 3)), kind="bootstrap")})
+
+
+def test_cli_report(results, tmp_path, capsys):
+    from bayesmi.cli import main
+
+    paths = [results[k].save(tmp_path / f"{k}.nc") for k in ("gmm", "ksg")]
+    assert main(["report", *paths, "-o", str(tmp_path / "out" / "rep.html")]) == 0
+    assert (tmp_path / "out" / "rep.html").exists()
+    assert "bayesmi report" in (tmp_path / "out" / "rep.html").read_text()
+    assert "html" in capsys.readouterr().out
