@@ -86,9 +86,7 @@ def _columns(args: argparse.Namespace, with_z: bool):
     return {k: table[v] for k, v in picked.items()}, picked
 
 
-def _report(result, args: argparse.Namespace, picked: dict) -> int:
-    import bayesmi as bm  # noqa: F401  (registers the methods)
-
+def _print_result(result, args: argparse.Namespace, picked: dict) -> int:
     shown = result.to("bits") if args.bits else result
     print(shown)
     print(
@@ -105,36 +103,22 @@ def _report(result, args: argparse.Namespace, picked: dict) -> int:
 
 
 def _estimate(args: argparse.Namespace) -> int:
+    """``bayesmi estimate`` (MI or conditional MI) and ``bayesmi kl``."""
     import bayesmi as bm
 
-    data, picked = _columns(args, with_z=True)
-    result = bm.estimate(
-        data["x"],
-        data["y"],
-        data.get("z"),
-        method=args.method,
-        seed=args.seed,
-        n_jobs=args.n_jobs,
-        progress=not args.no_progress,
+    data, picked = _columns(args, with_z=args.command == "estimate")
+    common = {
+        "method": args.method,
+        "seed": args.seed,
+        "n_jobs": args.n_jobs,
+        "progress": not args.no_progress,
         **_params(args.param),
-    )
-    return _report(result, args, picked)
-
-
-def _kl(args: argparse.Namespace) -> int:
-    import bayesmi as bm
-
-    data, picked = _columns(args, with_z=False)
-    result = bm.kl_marginals(
-        data["x"],
-        data["y"],
-        method=args.method,
-        seed=args.seed,
-        n_jobs=args.n_jobs,
-        progress=not args.no_progress,
-        **_params(args.param),
-    )
-    return _report(result, args, picked)
+    }
+    if args.command == "kl":
+        result = bm.kl_marginals(data["x"], data["y"], **common)
+    else:
+        result = bm.estimate(data["x"], data["y"], data.get("z"), **common)
+    return _print_result(result, args, picked)
 
 
 def _report_cmd(args: argparse.Namespace) -> int:
@@ -196,7 +180,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.set_defaults(func=_estimate)
     k = sub.add_parser("kl", help="KL divergence between the distributions of two column groups")
     _data_arguments(k, with_z=False)
-    k.set_defaults(func=_kl)
+    k.set_defaults(func=_estimate)
     r = sub.add_parser("report", help="an HTML report (and companions) of saved results")
     r.add_argument("results", nargs="+", help="result files written by --out or r.save()")
     r.add_argument(
