@@ -12,7 +12,12 @@ __all__ = ["main"]
 
 
 def _demo(args: argparse.Namespace) -> int:
+    import logging
+
     import matplotlib
+
+    # ArviZ asks for a "semibold" font that DejaVu lacks; matplotlib's fallback is fine.
+    logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
