@@ -75,6 +75,13 @@ def plot_cv_curve(result: MIResult, ax=None):
     if chosen in set(ks.tolist()):
         ax.axvline(chosen, color="crimson", ls="--", label=f"chosen: {chosen}")
         ax.legend(loc="best")
+    se_rule = result.provenance.get("params", {}).get("se_rule")
+    if se_rule:
+        # A larger count that scores higher is not chosen unless the gain beats the noise.
+        ax.set_title(
+            f"a gain must exceed {se_rule:g} standard error(s) of the held-out score",
+            fontsize="small",
+        )
     ax.set_xlabel("number of components")
     ax.set_ylabel("held-out log-likelihood per sample [nats]")
     ax.set_xticks(ks)
