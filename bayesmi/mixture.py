@@ -112,11 +112,6 @@ class GaussianMixtureModel:
     def _logpdf_t(self, ut: np.ndarray) -> np.ndarray:
         return _logsumexp_cols(self._component_logpdf_t(ut))
 
-    def responsibilities(self, u: np.ndarray) -> np.ndarray:
-        """Posterior probability of each component at each point, shape (n_points, K)."""
-        a = self.component_logpdf(u)
-        return np.exp(a - _logsumexp_cols(a)).T
-
     def marginal(self, idx: Sequence[int] | np.ndarray) -> GaussianMixtureModel:
         """The mixture of the variables ``idx`` (the others integrated out)."""
         idx = np.asarray(idx, dtype=np.intp)

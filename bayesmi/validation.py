@@ -180,15 +180,11 @@ def check_positive_int(value: Any, name: str, *, caller: str, minimum: int = 1) 
     return int(value)
 
 
-def check_fraction(value: Any, name: str, *, caller: str, open_low: bool = True) -> float:
-    """Check a probability-like hyperparameter in (0, 1)."""
-    if isinstance(value, bool) or not isinstance(value, int | float | np.floating):
-        raise TypeError(f"{caller}: {name} must be a number, got {value!r}.")
-    value = float(value)
-    low_ok = value > 0 if open_low else value >= 0
-    if not (low_ok and value < 1):
-        raise ValueError(f"{caller}: {name} must lie in (0, 1), got {value}.")
-    return value
+def check_nonnegative(value: Any, name: str, *, caller: str) -> float:
+    """Check a real hyperparameter that must be >= 0 (NaN and booleans refused)."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
+        raise ValueError(f"{caller}: {name} must be a non-negative number, got {value!r}.")
+    return float(value)
 
 
 def check_choice(value: Any, name: str, choices: tuple[str, ...], *, caller: str) -> str:

@@ -42,6 +42,7 @@ from bayesmi.resampling import bootstrap_counts, resolve_block_length, spawn_see
 from bayesmi.result import MIResult
 from bayesmi.validation import (
     check_choice,
+    check_nonnegative,
     check_paired,
     check_positive_int,
 )
@@ -302,9 +303,7 @@ class GMMMI(Estimator):
         check_choice(self.select, "select", SELECT_MODES, caller=c)
         check_choice(self.mi_method, "mi_method", MI_METHODS, caller=c)
         for name in ("tol", "reg_covar", "threshold", "se_rule"):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, int | float) or not v >= 0:
-                raise ValueError(f"{c}: {name} must be a non-negative number, got {v!r}.")
+            check_nonnegative(getattr(self, name), name, caller=c)
         if self.block_length not in (None, "auto"):
             check_positive_int(self.block_length, "block_length", caller=c, minimum=1)
 

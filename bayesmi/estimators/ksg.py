@@ -24,7 +24,7 @@ from bayesmi.estimators.base import Estimator, register
 from bayesmi.exceptions import BayesMIWarning
 from bayesmi.resampling import spawn_seeds
 from bayesmi.result import MIResult
-from bayesmi.validation import check_paired, check_positive_int
+from bayesmi.validation import check_nonnegative, check_paired, check_positive_int
 
 __all__ = ["KSGMI", "HighMIWarning"]
 
@@ -162,8 +162,7 @@ class KSGMI(Estimator):
             raise ValueError(
                 f"{c}: fractions must be integers >= 2 (parts per split), got {self.fractions!r}."
             )
-        if not (isinstance(self.jitter, int | float) and self.jitter >= 0):
-            raise ValueError(f"{c}: jitter must be a non-negative number, got {self.jitter!r}.")
+        check_nonnegative(self.jitter, "jitter", caller=c)
 
     def estimate(self, x, y, z=None) -> MIResult:
         """I(X;Y), or I(X;Y|Z) when ``z`` is given, as a subsampling distribution in nats.
