@@ -62,6 +62,7 @@ def to_inferencedata(result: MIResult):
         provenance=json.dumps(result.provenance, sort_keys=True, default=str),
         per_draw_extras=json.dumps(sorted(per_draw)),
         stored_units="nats",
+        bound=result.bound or "none",
     )
     extra_vars = {k: (tuple(f"{k}_dim_{i}" for i in range(v.ndim)), v) for k, v in other.items()}
     if result.pointwise_nats is not None:
@@ -95,6 +96,7 @@ def from_inferencedata(idata) -> MIResult:
         provenance=json.loads(attrs.get("provenance", "{}")),
         pointwise_nats=pointwise,
         extras=extras,
+        bound=None if attrs.get("bound", "none") == "none" else attrs["bound"],
     )
     result.model = _rebuild_model(result)
     return result

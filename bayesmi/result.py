@@ -14,6 +14,8 @@ KINDS = ("posterior", "variational", "bootstrap", "block_bootstrap", "subsample"
 #: The quantity the draws are of, and how it is written.
 QUANTITIES = {"mi": "I(X;Y)", "cmi": "I(X;Y|Z)", "kl": "KL(p_X || p_Y)"}
 UNITS = ("nats", "bits")
+#: What an estimate bounds: None (it estimates the quantity), "lower" or "upper".
+BOUNDS = (None, "lower", "upper")
 
 
 def convert_units(values_nats: Any, units: str) -> Any:
@@ -52,6 +54,10 @@ class MIResult:
         (chain, draw) are per-draw.
     model : object, optional
         The fitted model(s) (for plots and reuse); rebuilt from ``extras`` on load where possible.
+    bound : {None, "lower", "upper"}
+        Set where the method estimates a bound on the quantity, not the quantity (InfoNCE,
+        NWJ and Donsker-Varadhan critics, latent MI by the data-processing inequality): the
+        printout says so and :meth:`at_least` reads the draws as "MI >= a with probability p".
 
     Examples
     --------
@@ -69,6 +75,7 @@ class MIResult:
     pointwise_nats: np.ndarray | None = None
     extras: dict[str, np.ndarray] = field(default_factory=dict)
     model: Any = field(default=None, compare=False)
+    bound: str | None = None
 
     def __post_init__(self) -> None:
         d = np.asarray(self.draws_nats, dtype=np.float64)
@@ -82,6 +89,8 @@ class MIResult:
         if self.quantity not in QUANTITIES:
             raise ValueError(f"quantity must be one of {tuple(QUANTITIES)}, got {self.quantity!r}.")
         convert_units(0.0, self.units)
+        if self.bound not in BOUNDS:
+            raise ValueError(f"bound must be one of {BOUNDS}, got {self.bound!r}.")
 
     # -- values, in self.units -------------------------------------------------------------
     @property
@@ -127,6 +136,18 @@ class MIResult:
         i = int(np.argmin(gaps))
         return np.array([x[i], x[i + width]])
 
+    def prob_above(self, value: float) -> float:
+        """The fraction of draws at or above ``value`` (in ``self.units``)."""
+        return float(np.mean(self.draws >= value))
+
+    def at_least(self, prob: float = 0.95) -> float:
+        """The value a with "quantity >= a" in a fraction ``prob`` of the draws (the
+        ``1 - prob`` quantile). For a lower-bound estimate this is the readout
+        "MI >= a with probability prob"; it says nothing of how far above a the truth lies."""
+        if not 0 < prob < 1:
+            raise ValueError(f"at_least: prob must lie in (0, 1), got {prob}.")
+        return float(np.quantile(self.draws, 1.0 - prob))
+
     def to(self, units: str) -> MIResult:
         """The same result shown in other units ("nats" or "bits")."""
         convert_units(0.0, units)
@@ -169,10 +190,18 @@ class MIResult:
     def __repr__(self) -> str:
         lo, hi = self.hdi(0.9)
         chains = f", {self.draws_nats.shape[0]} chains" if self.draws_nats.shape[0] > 1 else ""
-        return (
+        text = (
             f"{QUANTITIES[self.quantity]} = {self.mean:.3f} {self.units}, 90% HDI "
             f"[{lo:.3f}, {hi:.3f}], sd {self.sd:.3f}, {self.kind}, {self.n_draws} draws{chains}"
             + (f" ({self.method})" if self.method else "")
         )
+        if self.bound is not None:
+            sign = ">=" if self.bound == "lower" else "<="
+            a = self.at_least(0.95) if self.bound == "lower" else self.quantile(0.95)
+            text += (
+                f"; a {self.bound} bound: {QUANTITIES[self.quantity]} {sign} {a:.3f} "
+                f"{self.units} with probability 0.95"
+            )
+        return text
 
     __str__ = __repr__

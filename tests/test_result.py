@@ -119,3 +119,19 @@ def test_summary_and_plot():
     assert make().summary().loc["mi", "kind"] == "bootstrap"
     ax = r.to("bits").plot()
     assert "[bits]" in ax.get_xlabel()
+
+
+def test_lower_bound_readout_and_round_trip(tmp_path):
+    from dataclasses import replace
+
+    r = replace(make(), bound="lower")
+    a = r.at_least(0.95)
+    assert a == pytest.approx(np.quantile(r.draws_nats, 0.05))
+    assert r.prob_above(a) == pytest.approx(0.95, abs=0.005)
+    text = repr(r)
+    assert f"a lower bound: I(X;Y) >= {a:.3f} nats with probability 0.95" in text
+    assert repr(r.to("bits")).count("bits") == 2
+    back = bm.load(r.save(tmp_path / "r.nc"))
+    assert back.bound == "lower" and bm.load(make().save(tmp_path / "s.nc")).bound is None
+    with pytest.raises(ValueError, match="bound must be one of"):
+        replace(make(), bound="sideways")
