@@ -4,7 +4,8 @@ from importlib.metadata import PackageNotFoundError, version
 
 from bayesmi.api import estimate, kl_marginals, methods
 from bayesmi.arviz_io import load
-from bayesmi.estimators import GMMMI, KSGMI, BinsMI, Estimator, HighMIWarning, register
+from bayesmi.compare import Comparison, compare
+from bayesmi.estimators import GMMMI, KSGMI, BinsMI, Estimator, HighMIWarning, cite, register
 from bayesmi.exceptions import (
     BayesMIWarning,
     ComponentLimitWarning,
@@ -24,6 +25,7 @@ __all__ = [
     "KSGMI",
     "BayesMIWarning",
     "BinsMI",
+    "Comparison",
     "ComponentLimitWarning",
     "ConvergenceWarning",
     "Estimator",
@@ -31,6 +33,8 @@ __all__ = [
     "MIResult",
     "NumericalErrorWarning",
     "__version__",
+    "cite",
+    "compare",
     "convert_units",
     "estimate",
     "kl_marginals",

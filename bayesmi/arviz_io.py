@@ -180,7 +180,7 @@ def trace_and_rank(result: MIResult) -> list:
     return [trace[0].figure, rank[0].figure]
 
 
-def forest(results: dict[str, MIResult], hdi_prob: float = 0.9):
+def forest(results: dict[str, MIResult], hdi_prob: float = 0.9, ax=None):
     """ArviZ forest plot of several results of one quantity, in the first one's units."""
     az = _az()
     first = next(iter(results.values()))
@@ -193,6 +193,7 @@ def forest(results: dict[str, MIResult], hdi_prob: float = 0.9):
         hdi_prob=hdi_prob,
         combined=True,
         figsize=(6, 1 + 0.5 * len(results)),
+        ax=ax,
     )
     ax = np.ravel(axes)[0]
     ax.set_xlabel(f"{QUANTITIES[first.quantity]} [{units}]")

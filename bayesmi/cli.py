@@ -1,76 +1,65 @@
-"""The ``bayesmi`` command line."""
+"""The ``bayesmi`` command line, built on click.
+
+Exit codes: 0 success; 2 bad usage (an unknown option, a missing argument, a data file that does
+not exist, an unknown column or method, a malformed ``--param``); 1 failure (the data cannot be
+used, e.g. a non-numeric column or a NaN, or the method fails). Every error is one line on
+stderr that names the file, column or option; never a traceback. Progress bars go to stderr;
+``--quiet`` hides them and every line but the results.
+"""
 
 from __future__ import annotations
 
-import argparse
+import contextlib
 import os
 import sys
 import tempfile
+import warnings
 from pathlib import Path
 
-__all__ = ["main"]
+import click
+
+__all__ = ["cli", "main"]
+
+_DATA_TYPES = ".csv, .tsv, .parquet, .npy or .npz"
 
 
-def _demo(args: argparse.Namespace) -> int:
-    import logging
+class _Failure(click.ClickException):
+    """A run that failed on its data or in its method: exit code 1, one line."""
 
-    import matplotlib
+    exit_code = 1
 
-    # ArviZ asks for a "semibold" font that DejaVu lacks; matplotlib's fallback is fine.
-    logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    import bayesmi as bm
-    from bayesmi import truth
-    from bayesmi.plotting import plot_cv_curve, plot_mixture
-
-    x, y, mi_true = truth.correlated_gaussian(args.rho, args.n, seed=args.data_seed)
-    print(f"data: correlated Gaussian, rho = {args.rho}, n = {args.n} (seed {args.data_seed})")
-    print(
-        f"true I(X;Y) = -1/2 log(1 - rho^2) = {mi_true:.4f} nats = {mi_true / 0.6931472:.4f} bits"
-    )
-    r = bm.estimate(x, y, method="gmm", seed=args.seed, progress=not args.no_progress)
-    print(f"estimate:   {r}")
-    print(f"            {r.to('bits')}")
-    lo, hi = r.hdi(0.9)
-    print(f"the 90% HDI {'covers' if lo <= mi_true <= hi else 'does NOT cover'} the truth")
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4.5))
-    r.plot(ax=axes[0], ref_val=float(mi_true))
-    plot_mixture(r, x, y, ax=axes[1])
-    plot_cv_curve(r, ax=axes[2])
-    fig.tight_layout()
-    out = Path(args.out)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".png", dir=out.parent or ".")
-    os.close(fd)
-    try:
-        fig.savefig(tmp, dpi=90)
-        os.replace(tmp, out)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
-    print(f"plot written to {out}")
-    return 0
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.ctx = click.get_current_context(silent=True)
 
 
-def _methods(args: argparse.Namespace) -> int:
-    import bayesmi as bm
+def _fail_on_errors(fn):
+    """Turn the library's exceptions into one-line errors: usage (2) or failure (1)."""
+    import functools
 
-    table = bm.methods()
-    for name, row in table.iterrows():
-        print(f"{name:10s} {row['class']:10s} draws: {row['kind']}\n    {row['summary']}")
-    return 0
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except click.ClickException:
+            raise
+        except (ValueError, TypeError, OSError, ImportError, KeyError) as err:
+            raise _Failure(str(err).strip().splitlines()[0] if str(err) else repr(err)) from err
+
+    return wrapper
 
 
-def _params(pairs: list[str]) -> dict:
+def _parse_params(values: tuple[str, ...]) -> dict:
     """``--param key=value`` pairs; values read as Python literals where they parse."""
     import ast
 
     out = {}
-    for pair in pairs:
+    for pair in values:
         key, sep, value = pair.partition("=")
         if not sep or not key:
-            raise ValueError(f"--param must look like key=value, got {pair!r}.")
+            raise click.BadParameter(
+                f"must look like key=value, got {pair!r}.", param_hint="--param"
+            )
         try:
             out[key] = ast.literal_eval(value)
         except (ValueError, SyntaxError):
@@ -78,137 +67,350 @@ def _params(pairs: list[str]) -> dict:
     return out
 
 
-def _columns(args: argparse.Namespace, with_z: bool):
+def _check_method(method: str) -> str:
+    from bayesmi.estimators import REGISTRY
+
+    if method not in REGISTRY:
+        raise click.BadParameter(
+            f"unknown method {method!r}; choose from {sorted(REGISTRY)} (see 'bayesmi methods').",
+            param_hint="--method",
+        )
+    return method
+
+
+def _load_columns(data: str, x: str, y: str, z: str | None):
+    """The column groups of a data file; bad columns are usage errors, bad values failures."""
     from bayesmi.tables import load_table, select_columns
 
-    table = load_table(args.data)
-    picked = {"x": select_columns(table, args.x, "x"), "y": select_columns(table, args.y, "y")}
-    if with_z and args.z:
-        picked["z"] = select_columns(table, args.z, "z")
+    if Path(data).suffix.lower() not in {".csv", ".tsv", ".parquet", ".npy", ".npz"}:
+        raise click.BadParameter(
+            f"unknown data file type {Path(data).suffix!r} in {data}; use {_DATA_TYPES}.",
+            param_hint="DATA",
+        )
+    try:
+        table = load_table(data)
+    except (ValueError, OSError) as err:
+        raise _Failure(f"{data}: {err}") from err
+    picked = {}
+    for name, spec in (("x", x), ("y", y), ("z", z)):
+        if spec is None:
+            continue
+        try:
+            picked[name] = select_columns(table, spec, name)
+        except ValueError as err:
+            raise click.BadParameter(f"{err} (in {data})", param_hint=f"--{name}") from err
     overlap = set(picked["x"]) & set(picked["y"])
     if overlap:
-        raise ValueError(f"--x and --y share columns {sorted(overlap)}.")
+        raise click.BadParameter(f"--x and --y share columns {sorted(overlap)}.", param_hint="--y")
+    for name, cols in picked.items():
+        for col in cols:
+            if not (
+                table[col].dtype.kind in "biuf"
+                or (table[col].dtype.kind == "O" and _numeric(table[col]))
+            ):
+                raise _Failure(
+                    f"{data}: column {col!r} (--{name}) is not numeric "
+                    f"(dtype {table[col].dtype}); MI needs numbers."
+                )
+            if table[col].isna().any():
+                rows = table.index[table[col].isna()].tolist()[:3]
+                raise _Failure(
+                    f"{data}: column {col!r} (--{name}) has missing or NaN values "
+                    f"(first at rows {rows}); drop or impute them first."
+                )
     return {k: table[v] for k, v in picked.items()}, picked
 
 
-def _print_result(result, args: argparse.Namespace, picked: dict) -> int:
-    shown = result.to("bits") if args.bits else result
-    print(shown)
-    print(
-        "  x: "
-        + ", ".join(picked["x"])
-        + " | y: "
-        + ", ".join(picked["y"])
-        + (" | z: " + ", ".join(picked["z"]) if "z" in picked else "")
-    )
-    if args.out:
-        result.save(args.out)
-        print(f"  saved to {args.out}")
-    return 0
+def _numeric(series) -> bool:
+    import pandas as pd
+
+    return bool(pd.to_numeric(series, errors="coerce").notna().all())
 
 
-def _estimate(args: argparse.Namespace) -> int:
-    """``bayesmi estimate`` (MI or conditional MI) and ``bayesmi kl``."""
-    import bayesmi as bm
-
-    data, picked = _columns(args, with_z=args.command == "estimate")
-    common = {
-        "method": args.method,
-        "seed": args.seed,
-        "n_jobs": args.n_jobs,
-        "progress": not args.no_progress,
-        **_params(args.param),
-    }
-    if args.command == "kl":
-        result = bm.kl_marginals(data["x"], data["y"], **common)
-    else:
-        result = bm.estimate(data["x"], data["y"], data.get("z"), **common)
-    return _print_result(result, args, picked)
+def _print_result(result, bits: bool, quiet: bool, picked: dict, out: str | None) -> None:
+    click.echo(str(result.to("bits") if bits else result))
+    if not quiet:
+        click.echo(
+            "  x: "
+            + ", ".join(picked["x"])
+            + " | y: "
+            + ", ".join(picked["y"])
+            + (" | z: " + ", ".join(picked["z"]) if "z" in picked else "")
+        )
+    if out:
+        result.save(out)
+        if not quiet:
+            click.echo(f"  saved to {out}")
 
 
-def _report_cmd(args: argparse.Namespace) -> int:
-    import bayesmi as bm
+def _common_data_options(fn):
+    """The options shared by estimate, kl and compare."""
+    options = [
+        click.argument("data", type=click.Path(exists=True, dir_okay=False)),
+        click.option(
+            "--x",
+            "x",
+            required=True,
+            help="Columns of x: names, comma-separated, or patterns such as 'f1_*'.",
+        ),
+        click.option("--y", "y", required=True, help="Columns of y, as for --x."),
+        click.option("--seed", type=int, default=None, help="Seed: the same seed, the same draws."),
+        click.option("--n-jobs", type=int, default=1, show_default=True, help="Parallel workers."),
+        click.option("--bits", is_flag=True, help="Show bits instead of nats."),
+        click.option(
+            "--no-progress", is_flag=True, help="Hide progress bars (still print everything)."
+        ),
+        click.option(
+            "-q", "--quiet", is_flag=True, help="Only the result lines: no progress, no warnings."
+        ),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
 
-    results = {Path(p).stem.replace(".", "_"): bm.load(p) for p in args.results}
-    call = "bayesmi report " + " ".join(args.results) + f" -o {args.output}"
-    written = bm.report(results, args.output, title=args.title, call=call)
-    for kind, path in written.items():
-        print(f"{kind:>12}: {path}")
-    return 0
 
-
-def _data_arguments(p: argparse.ArgumentParser, with_z: bool) -> None:
-    p.add_argument("data", help="a .csv, .tsv, .parquet, .npy or .npz file")
-    p.add_argument(
-        "--x",
-        required=True,
-        help="columns of x: names, comma-separated, or patterns such as 'f1_*'",
-    )
-    p.add_argument("--y", required=True, help="columns of y, as for --x")
-    if with_z:
-        p.add_argument("--z", help="columns to condition on (conditional MI)")
-    p.add_argument("--method", default="gmm", help="a method from 'bayesmi methods' (default gmm)")
-    p.add_argument("--seed", type=int, default=None, help="seed: the same seed, the same draws")
-    p.add_argument("--n-jobs", type=int, default=1, help="parallel workers (default 1)")
-    p.add_argument(
+def _method_options(fn):
+    fn = click.option(
         "--param",
-        action="append",
-        default=[],
+        "params",
+        multiple=True,
         metavar="KEY=VALUE",
-        help="a method hyperparameter, e.g. --param n_bootstrap=200 (repeatable)",
-    )
-    p.add_argument("--out", help="save the result here (netCDF, written atomically)")
-    p.add_argument("--bits", action="store_true", help="show bits instead of nats")
-    p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+        help="A method hyperparameter, e.g. --param n_bootstrap=200 (repeatable); "
+        "'bayesmi methods' and the method's class docstring list them.",
+    )(fn)
+    fn = click.option(
+        "--out", type=click.Path(dir_okay=False), help="Save the result (netCDF, atomic)."
+    )(fn)
+    return click.option(
+        "--method", default="gmm", show_default=True, help="A method from 'bayesmi methods'."
+    )(fn)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    from bayesmi import __version__
+@contextlib.contextmanager
+def _run_quietly(quiet: bool):
+    """Silence the library's warnings under --quiet."""
+    with warnings.catch_warnings():
+        if quiet:
+            warnings.simplefilter("ignore")
+        yield
 
-    p = argparse.ArgumentParser(
-        prog="bayesmi", description="Mutual information with honest error bars."
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="bayesmi", prog_name="bayesmi")
+def cli() -> None:
+    """Mutual information with honest error bars: every estimate is a distribution.
+
+    Figures are in nats unless --bits is given. Exit codes: 0 success, 2 bad usage,
+    1 failure.
+    """
+
+
+@cli.command()
+@_common_data_options
+@_method_options
+@click.option("--z", "z", default=None, help="Columns to condition on (conditional MI).")
+@_fail_on_errors
+def estimate(data, x, y, z, seed, n_jobs, bits, no_progress, quiet, method, params, out):
+    """MI (or conditional MI with --z) between column groups of DATA.
+
+    DATA is a .csv, .tsv, .parquet, .npy or .npz file.
+    """
+    import bayesmi as bm
+
+    method = _check_method(method)
+    params = _parse_params(params)
+    columns, picked = _load_columns(data, x, y, z)
+    with _run_quietly(quiet):
+        result = bm.estimate(
+            columns["x"],
+            columns["y"],
+            columns.get("z"),
+            method=method,
+            seed=seed,
+            n_jobs=n_jobs,
+            progress=not (no_progress or quiet),
+            **params,
+        )
+    _print_result(result, bits, quiet, picked, out)
+
+
+@cli.command()
+@_common_data_options
+@_method_options
+@_fail_on_errors
+def kl(data, x, y, seed, n_jobs, bits, no_progress, quiet, method, params, out):
+    """KL divergence KL(p_X || p_Y) between the distributions of two column groups of DATA."""
+    import bayesmi as bm
+
+    method = _check_method(method)
+    params = _parse_params(params)
+    columns, picked = _load_columns(data, x, y, None)
+    with _run_quietly(quiet):
+        result = bm.kl_marginals(
+            columns["x"],
+            columns["y"],
+            method=method,
+            seed=seed,
+            n_jobs=n_jobs,
+            progress=not (no_progress or quiet),
+            **params,
+        )
+    _print_result(result, bits, quiet, picked, out)
+
+
+@cli.command()
+@_common_data_options
+@click.option("--z", "z", default=None, help="Columns to condition on (conditional MI).")
+@click.option(
+    "--methods",
+    default="gmm,ksg,bins",
+    show_default=True,
+    help="Comma-separated methods to run on the same data.",
+)
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False), help="Also write an HTML report here."
+)
+@_fail_on_errors
+def compare(data, x, y, z, seed, n_jobs, bits, no_progress, quiet, methods, output):
+    """Run several methods on the same data and say whether they agree."""
+    import bayesmi as bm
+
+    names = [m.strip() for m in methods.split(",") if m.strip()]
+    for m in names:
+        _check_method(m)
+    columns, _ = _load_columns(data, x, y, z)
+    with _run_quietly(quiet):
+        comparison = bm.compare(
+            columns["x"],
+            columns["y"],
+            columns.get("z"),
+            methods=names,
+            seed=0 if seed is None else seed,
+            n_jobs=n_jobs,
+            progress=not (no_progress or quiet),
+        )
+    click.echo(str(comparison.to("bits") if bits else comparison))
+    if output:
+        call = "bayesmi " + " ".join(sys.argv[1:]) if sys.argv[1:] else None
+        written = comparison.report(output, call=call)
+        if not quiet:
+            click.echo(f"  report: {written['html']}")
+
+
+@cli.command()
+@click.argument("results", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "-o",
+    "--output",
+    default="report.html",
+    show_default=True,
+    type=click.Path(dir_okay=False),
+    help="The HTML file; companions (netCDF, CSV) go beside it.",
+)
+@click.option("--title", default="bayesmi report", show_default=True)
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing on success.")
+@_fail_on_errors
+def report(results, output, title, quiet):
+    """An HTML report (and companions) of saved result files (--out or r.save())."""
+    import bayesmi as bm
+
+    loaded = {}
+    for p in results:
+        try:
+            loaded[Path(p).stem.replace(".", "_")] = bm.load(p)
+        except (ValueError, OSError, KeyError) as err:
+            raise _Failure(f"{p} is not a bayesmi result file ({err}).") from err
+    call = "bayesmi report " + " ".join(results) + f" -o {output}"
+    written = bm.report(loaded, output, title=title, call=call)
+    if not quiet:
+        for kind, path in written.items():
+            click.echo(f"{kind:>12}: {path}")
+
+
+@cli.command()
+def methods() -> None:
+    """The methods: what each is and where its distribution comes from."""
+    import bayesmi as bm
+
+    table = bm.methods()
+    for name, row in table.iterrows():
+        click.echo(f"{name:10s} {row['class']:10s} draws: {row['kind']}\n    {row['summary']}")
+
+
+@cli.command()
+@click.argument("method")
+def cite(method) -> None:
+    """How to cite METHOD: the papers it implements."""
+    import bayesmi as bm
+
+    click.echo(bm.cite(_check_method(method)))
+
+
+@cli.command()
+@click.option("--rho", type=click.FloatRange(-1, 1, min_open=True, max_open=True), default=0.6)
+@click.option("--n", type=click.IntRange(min=20), default=2000, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True, help="Estimator seed.")
+@click.option("--data-seed", type=int, default=1234, show_default=True)
+@click.option("--out", default="bayesmi-demo.png", show_default=True, help="The plot file.")
+@click.option("--no-progress", is_flag=True, help="Hide the progress bar.")
+@click.option("-q", "--quiet", is_flag=True, help="Hide the progress bar.")
+def demo(rho, n, seed, data_seed, out, no_progress, quiet) -> None:
+    """Estimate MI on generated data of known MI (a correlated Gaussian); write a plot."""
+    import logging
+
+    import matplotlib
+
+    # ArviZ asks for a "semibold" font that DejaVu lacks; matplotlib's fallback is fine.
+    logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    import bayesmi as bm
+    from bayesmi import truth
+    from bayesmi.plotting import plot_cv_curve, plot_mixture
+
+    x, y, mi_true = truth.correlated_gaussian(rho, n, seed=data_seed)
+    click.echo(f"data: correlated Gaussian, rho = {rho}, n = {n} (seed {data_seed})")
+    click.echo(
+        f"true I(X;Y) = -1/2 log(1 - rho^2) = {mi_true:.4f} nats = {mi_true / 0.6931472:.4f} bits"
     )
-    p.add_argument("--version", action="version", version=f"bayesmi {__version__}")
-    sub = p.add_subparsers(dest="command", required=True)
-    d = sub.add_parser("demo", help="estimate MI on generated data of known MI; write a plot")
-    d.add_argument("--rho", type=float, default=0.6, help="correlation (default 0.6)")
-    d.add_argument("--n", type=int, default=2000, help="samples (default 2000)")
-    d.add_argument("--seed", type=int, default=0, help="estimator seed (default 0)")
-    d.add_argument("--data-seed", type=int, default=1234, help="data seed (default 1234)")
-    d.add_argument("--out", default="bayesmi-demo.png", help="plot file (default bayesmi-demo.png)")
-    d.add_argument("--no-progress", action="store_true", help="hide the progress bar")
-    d.set_defaults(func=_demo)
-    m = sub.add_parser("methods", help="list the methods and where their draws come from")
-    m.set_defaults(func=_methods)
-    e = sub.add_parser("estimate", help="MI (or conditional MI) between columns of a data file")
-    _data_arguments(e, with_z=True)
-    e.set_defaults(func=_estimate)
-    k = sub.add_parser("kl", help="KL divergence between the distributions of two column groups")
-    _data_arguments(k, with_z=False)
-    k.set_defaults(func=_estimate)
-    r = sub.add_parser("report", help="an HTML report (and companions) of saved results")
-    r.add_argument("results", nargs="+", help="result files written by --out or r.save()")
-    r.add_argument(
-        "-o",
-        "--output",
-        default="report.html",
-        help="the HTML file (default report.html); companions go beside it",
-    )
-    r.add_argument("--title", default="bayesmi report")
-    r.set_defaults(func=_report_cmd)
-    return p
+    r = bm.estimate(x, y, method="gmm", seed=seed, progress=not (no_progress or quiet))
+    click.echo(f"estimate:   {r}")
+    click.echo(f"            {r.to('bits')}")
+    lo, hi = r.hdi(0.9)
+    click.echo(f"the 90% HDI {'covers' if lo <= mi_true <= hi else 'does NOT cover'} the truth")
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4.5))
+    r.plot(ax=axes[0], ref_val=float(mi_true))
+    plot_mixture(r, x, y, ax=axes[1])
+    plot_cv_curve(r, ax=axes[2])
+    fig.tight_layout()
+    path = Path(out)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".png", dir=path.parent or ".")
+    os.close(fd)
+    try:
+        fig.savefig(tmp, dpi=90)
+        os.replace(tmp, path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+    click.echo(f"plot written to {path}")
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    if args.command == "demo" and not -1 < args.rho < 1:
-        print("bayesmi demo: --rho must lie in (-1, 1)", file=sys.stderr)
-        return 2
+    """Run the command line; returns the exit code (0 success, 2 bad usage, 1 failure)."""
     try:
-        return args.func(args)
-    except (ValueError, TypeError, FileNotFoundError, ImportError) as err:
-        print(f"bayesmi {args.command}: {err}", file=sys.stderr)
-        return 2
+        cli.main(args=argv, prog_name="bayesmi", standalone_mode=False)
+    except click.exceptions.Exit as err:
+        return err.exit_code
+    except click.ClickException as err:
+        # One line, usage errors included: "bayesmi estimate: error: Invalid value for ...".
+        ctx = getattr(err, "ctx", None)
+        name = ctx.command_path if ctx is not None else "bayesmi"
+        click.echo(f"{name}: error: {err.format_message()}", err=True)
+        return err.exit_code
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        return 1
+    return 0
 
 
 if __name__ == "__main__":

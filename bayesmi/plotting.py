@@ -11,18 +11,24 @@ from bayesmi.mixture import GaussianMixtureModel
 from bayesmi.result import MIResult
 from bayesmi.validation import check_paired
 
-__all__ = ["plot_cv_curve", "plot_mixture"]
+__all__ = ["TRAINING_LOG_KEYS", "plot_cv_curve", "plot_mixture", "plot_training", "training_log"]
+
+#: The extras that hold a training log (neural and latent methods), as equal-length 1-D arrays.
+TRAINING_LOG_KEYS = ("log_iteration", "log_member", "log_split", "log_loss", "log_mi_nats")
 
 
-def plot_mixture(result: MIResult, x, y, *, dims: tuple[int, int] = (0, 1), ax=None, levels=8):
-    """Contours of the full-data mixture over a scatter of the data.
+def plot_mixture(
+    result: MIResult, x=None, y=None, *, dims: tuple[int, int] = (0, 1), ax=None, levels=8
+):
+    """Contours of the full-data mixture, over a scatter of the data when it is given.
 
     Parameters
     ----------
     result : MIResult
         A ``gmm`` result (it carries the fitted mixture).
-    x, y : array-like
-        The data the result was computed from.
+    x, y : array-like, optional
+        The data the result was computed from. Without them (a report of a saved result) the
+        contours span the mixture's means +- 3.5 standard deviations.
     dims : (int, int)
         Which two coordinates of the joint (x, y) to show (default: first of x, first of y
         when both are 1-D).
@@ -32,18 +38,25 @@ def plot_mixture(result: MIResult, x, y, *, dims: tuple[int, int] = (0, 1), ax=N
     model = result.model
     if not isinstance(model, GaussianMixtureModel):
         raise ValueError("plot_mixture: this result carries no fitted Gaussian mixture.")
-    x, y, _ = check_paired(x, y, caller="plot_mixture")
-    u = np.hstack([x, y])
-    if u.shape[1] != model.dim:
-        raise ValueError(
-            f"plot_mixture: x and y have {u.shape[1]} columns in all, the mixture {model.dim}."
-        )
     i, j = dims
     m2 = model.marginal([i, j])
     if ax is None:
         _, ax = plt.subplots(figsize=(5, 4.5))
-    ax.scatter(u[:, i], u[:, j], s=4, alpha=0.35, color="0.3", label="data")
-    lo, hi = u[:, [i, j]].min(0), u[:, [i, j]].max(0)
+    if x is not None or y is not None:
+        x, y, _ = check_paired(x, y, caller="plot_mixture")
+        u = np.hstack([x, y])
+        if u.shape[1] != model.dim:
+            raise ValueError(
+                f"plot_mixture: x and y have {u.shape[1]} columns in all, the mixture {model.dim}."
+            )
+        dx = x.shape[1]
+        ax.scatter(u[:, i], u[:, j], s=4, alpha=0.35, color="0.3", label="data")
+        lo, hi = u[:, [i, j]].min(0), u[:, [i, j]].max(0)
+    else:
+        dx = int(result.provenance.get("dims", {}).get("x", 1))
+        sd = np.sqrt(np.einsum("kii->ki", m2.covariances))
+        lo = (m2.means - 3.5 * sd).min(0)
+        hi = (m2.means + 3.5 * sd).max(0)
     pad = 0.1 * (hi - lo)
     g0, g1 = np.meshgrid(
         np.linspace(lo[0] - pad[0], hi[0] + pad[0], 150),
@@ -52,7 +65,7 @@ def plot_mixture(result: MIResult, x, y, *, dims: tuple[int, int] = (0, 1), ax=N
     dens = np.exp(m2.logpdf(np.column_stack([g0.ravel(), g1.ravel()]))).reshape(g0.shape)
     ax.contour(g0, g1, dens, levels=levels, cmap="viridis")
     ax.scatter(m2.means[:, 0], m2.means[:, 1], marker="x", color="crimson", label="means")
-    names = [f"x[{k}]" for k in range(x.shape[1])] + [f"y[{k}]" for k in range(y.shape[1])]
+    names = [f"x[{k}]" for k in range(dx)] + [f"y[{k}]" for k in range(model.dim - dx)]
     ax.set_xlabel(names[i])
     ax.set_ylabel(names[j])
     ax.set_title(f"fitted mixture, {model.n_components} component(s)")
@@ -85,4 +98,52 @@ def plot_cv_curve(result: MIResult, ax=None):
     ax.set_xlabel("number of components")
     ax.set_ylabel("held-out log-likelihood per sample [nats]")
     ax.set_xticks(ks)
+    return ax
+
+
+def training_log(result: MIResult):
+    """The training log of a neural or latent result as a pandas DataFrame: iteration, member,
+    split ("train" or "validation"), loss and MI (nats; NaN where not evaluated)."""
+    import pandas as pd
+
+    e = result.extras
+    missing = [k for k in TRAINING_LOG_KEYS if k not in e]
+    if missing:
+        raise ValueError(f"training_log: this result has no training log (missing {missing}).")
+    return pd.DataFrame(
+        {
+            "iteration": np.asarray(e["log_iteration"], dtype=np.int64),
+            "member": np.asarray(e["log_member"], dtype=np.int64),
+            "split": np.where(np.asarray(e["log_split"]) == 0, "train", "validation"),
+            "loss": np.asarray(e["log_loss"], dtype=np.float64),
+            "mi_nats": np.asarray(e["log_mi_nats"], dtype=np.float64),
+        }
+    )
+
+
+def plot_training(result: MIResult, ax=None, units: str | None = None):
+    """Training curves: held-out MI (and training MI where logged) against the iteration,
+    one line per ensemble member or repeat, in ``units`` (default the result's)."""
+    import matplotlib.pyplot as plt
+
+    from bayesmi.result import convert_units
+
+    log = training_log(result)
+    units = units or result.units
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5.5, 3.5))
+    styles = {"validation": "-", "train": ":"}
+    for (member, split), part in log.dropna(subset=["mi_nats"]).groupby(["member", "split"]):
+        ax.plot(
+            part["iteration"],
+            convert_units(part["mi_nats"].to_numpy(), units),
+            styles[split],
+            color=f"C{int(member) % 10}",
+            lw=1,
+            label=f"{split}" if member == log["member"].min() else None,
+        )
+    ax.set_xlabel("iteration")
+    ax.set_ylabel(f"MI estimate [{units}]")
+    ax.set_title("training curves (one colour per member)", fontsize="small")
+    ax.legend(loc="best", fontsize="small")
     return ax

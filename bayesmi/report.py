@@ -3,9 +3,10 @@
 ``report(results, "report.html")`` writes
 - ``report.html``: one page, figures embedded (no network needed to view it): the ArviZ summary
   of each result, its posterior plot, trace and rank plots where the draws are MCMC chains, the
-  cross-validation curve of a mixture, a forest plot comparing results of one quantity, and the
+  cross-validation curve and contours of a mixture, training curves of neural and latent
+  methods, a forest plot comparing results of one quantity, and the
   provenance of each (versions, method, every hyperparameter, seed, n, dimensions, data hash),
-  the call that produced the page and the date;
+  the call that produced the page, the date, and the references of the methods shown;
 - ``report_<name>.nc``: each result as netCDF (``bm.load`` reads it back);
 - ``report_summary.csv``: the summaries in one table.
 
@@ -88,13 +89,37 @@ def _figures(r: MIResult) -> list[tuple[str, str]]:
         trace, rank = arviz_io.trace_and_rank(r)
         figs.append(("trace plot", _png(trace)))
         figs.append(("rank plot", _png(rank)))
-    if "cv_n_components" in r.extras and len(r.extras["cv_n_components"]):
-        from bayesmi.plotting import plot_cv_curve
+    from bayesmi.mixture import GaussianMixtureModel
+    from bayesmi.plotting import TRAINING_LOG_KEYS, plot_cv_curve, plot_mixture, plot_training
 
+    if isinstance(r.model, GaussianMixtureModel) and r.model.dim >= 2:
+        fig, ax = plt.subplots(figsize=(5, 4.2))
+        plot_mixture(r, ax=ax)
+        figs.append(("the fitted mixture (full data), first x and first y coordinate", _png(fig)))
+    if "cv_n_components" in r.extras and len(r.extras["cv_n_components"]):
         fig, ax = plt.subplots(figsize=(5, 3.2))
         plot_cv_curve(r, ax=ax)
         figs.append(("cross-validation of the component count", _png(fig)))
+    if all(k in r.extras for k in TRAINING_LOG_KEYS):
+        fig, ax = plt.subplots(figsize=(5.5, 3.5))
+        plot_training(r, ax=ax)
+        figs.append(("training curves", _png(fig)))
     return figs
+
+
+def _citations(named: dict[str, MIResult]) -> list[str]:
+    from bayesmi.estimators import REGISTRY
+
+    refs: list[str] = []
+    for r in named.values():
+        cls = REGISTRY.get(r.method)
+        for ref in cls.references if cls is not None else ():
+            if ref not in refs:
+                refs.append(ref)
+    if not refs:
+        return []
+    items = "".join(f"<li>{html.escape(ref)}</li>" for ref in refs)
+    return ["<h2>References</h2>", f"<p>The methods shown implement:</p><ol>{items}</ol>"]
 
 
 def report(
@@ -104,6 +129,7 @@ def report(
     title: str = "bayesmi report",
     call: str | None = None,
     hdi_prob: float = 0.9,
+    comparison=None,
 ) -> dict[str, str]:
     """Write an HTML report of one or several results, and its companions.
 
@@ -115,6 +141,9 @@ def report(
     call : str, optional
         The command or call that produced the results, shown on the page.
     hdi_prob : float
+    comparison : Comparison, optional
+        Set by :meth:`bayesmi.Comparison.report`: the page then says whether the methods agree
+        and, where not, the likely causes.
 
     Returns
     -------
@@ -166,6 +195,12 @@ def report(
     by_quantity: dict[str, dict[str, MIResult]] = {}
     for name, r in named.items():
         by_quantity.setdefault(r.quantity, {})[name] = r
+    if comparison is not None:
+        verdict = repr(comparison).splitlines()[len(named) + 1 :]
+        parts += [
+            "<h2>Do the methods agree?</h2>",
+            "<ul>" + "".join(f"<li>{html.escape(v.strip())}</li>" for v in verdict) + "</ul>",
+        ]
     for quantity, group in by_quantity.items():
         if len(group) > 1:
             ax = arviz_io.forest(group, hdi_prob=hdi_prob)
@@ -184,6 +219,7 @@ def report(
             f"<pre>{html.escape(prov)}</pre>",
             f"<p>Results file: <code>{html.escape(Path(written['nc:' + name]).name)}</code></p>",
         ]
+    parts += _citations(named)
     parts.append("</body></html>")
     _atomic_write(path, "\n".join(parts).encode())
     written["html"] = str(path)

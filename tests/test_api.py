@@ -81,6 +81,7 @@ def test_cli_version_and_methods(capsys):
 
     assert main(["methods"]) == 0
     assert "gmm" in capsys.readouterr().out
-    with pytest.raises(SystemExit):
-        main(["--version"])
+    assert main(["--version"]) == 0
     assert bm.__version__ in capsys.readouterr().out
+    assert main(["demo", "--rho", "1.5"]) == 2  # bad usage
+    assert "--rho" in capsys.readouterr().err

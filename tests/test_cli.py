@@ -1,5 +1,9 @@
 """The command line: estimate and kl on data files, column selection, errors."""
 
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -119,27 +123,88 @@ def test_conditional_and_kl(table_files, capsys):
     assert "KL(p_X || p_Y)" in capsys.readouterr().out
 
 
+def run_cli(*args, cwd=None):
+    """The installed ``bayesmi`` command, as a user runs it."""
+    exe = Path(sys.executable).with_name("bayesmi")
+    return subprocess.run(
+        [str(exe), *map(str, args)], capture_output=True, text=True, cwd=cwd, timeout=300
+    )
+
+
+@pytest.fixture
+def bad_files(tmp_path):
+    good = pd.DataFrame({"a": np.arange(200.0) % 7, "b": np.sin(np.arange(200.0))})
+    words = good.assign(c=["w"] * 200)
+    holes = good.copy()
+    holes.loc[[3, 9], "b"] = np.nan
+    files = {"good": tmp_path / "good.csv", "words": tmp_path / "w.csv", "nan": tmp_path / "n.csv"}
+    good.to_csv(files["good"], index=False)
+    words.to_csv(files["words"], index=False)
+    holes.to_csv(files["nan"], index=False)
+    files["xlsx"] = tmp_path / "d.xlsx"
+    files["xlsx"].write_text("x")
+    files["missing"] = tmp_path / "none.csv"
+    return files
+
+
 @pytest.mark.parametrize(
-    ("argv", "message"),
+    ("case", "argv", "code", "message"),
     [
-        (["--x", "nope", "--y", "f2_0"], "--x: no column matches 'nope'"),
-        (["--x", "f1_0", "--y", "f1_0"], "--x and --y share columns"),
-        (["--x", "f1_0", "--y", "f2_0", "--param", "oops"], "--param must look like key=value"),
-        (["--x", "f1_0", "--y", "f2_0", "--method", "magic"], "method must be one of"),
+        ("missing", ["--x", "a", "--y", "b"], 2, "none.csv' does not exist"),
+        ("xlsx", ["--x", "a", "--y", "b"], 2, "unknown data file type '.xlsx'"),
+        ("good", ["--x", "nope", "--y", "b"], 2, "--x: no column matches 'nope'"),
+        ("good", ["--x", "a", "--y", "a"], 2, "--x and --y share columns"),
+        ("good", ["--x", "a", "--y", "b", "--param", "oops"], 2, "must look like key=value"),
+        ("good", ["--x", "a", "--y", "b", "--method", "magic"], 2, "unknown method 'magic'"),
+        ("good", ["--x", "a"], 2, "Missing option '--y'"),
+        ("good", ["--x", "a", "--y", "b", "--bogus"], 2, "No such option '--bogus'"),
+        ("words", ["--x", "a", "--y", "c"], 1, "column 'c' (--y) is not numeric"),
+        ("nan", ["--x", "a", "--y", "b"], 1, "column 'b' (--y) has missing or NaN values"),
+        ("good", ["--x", "a", "--y", "b", "--param", "n_bootstrap=-3"], 1, "n_bootstrap"),
+        ("good", ["--x", "a", "--y", "b", "--param", "colour=1"], 1, "no parameter(s) ['colour']"),
     ],
 )
-def test_errors_are_one_clear_line(table_files, capsys, argv, message):
-    assert main(["estimate", str(table_files["csv"]), "--no-progress", *argv]) == 2
-    assert message in capsys.readouterr().err
+def test_bad_input_one_line_and_exit_code(bad_files, case, argv, code, message):
+    done = run_cli("estimate", bad_files[case], "-q", *argv)
+    assert done.returncode == code, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in done.stderr, done.stderr
+    assert lines[0].startswith("bayesmi estimate: error:") and message in lines[0], lines[0]
+    assert done.stdout == ""
 
 
-def test_missing_and_unknown_files(tmp_path, capsys):
-    assert main(["estimate", str(tmp_path / "none.csv"), "--x", "a", "--y", "b"]) == 2
-    assert "no data file" in capsys.readouterr().err
-    bad = tmp_path / "d.xlsx"
-    bad.write_text("x")
-    assert main(["estimate", str(bad), "--x", "a", "--y", "b"]) == 2
-    assert "unknown data file type '.xlsx'" in capsys.readouterr().err
+def test_installed_command_quiet_version_help_and_report(bad_files, tmp_path):
+    out = tmp_path / "r.nc"
+    done = run_cli(
+        "estimate", bad_files["good"], "--x", "a", "--y", "b", "--method", "ksg",
+        "--seed", "0", "--param", "n_permutations=0", "--out", out, "--quiet",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""  # no progress bar, no warning under --quiet
+    assert done.stdout.count("\n") == 1 and "nats" in done.stdout
+    loud = run_cli("estimate", bad_files["good"], "--x", "a", "--y", "b", "--method", "ksg")
+    assert loud.returncode == 0 and "%" in loud.stderr  # the progress bar, on stderr
+    assert run_cli("--version").stdout.startswith("bayesmi, version ")
+    helped = run_cli("estimate", "--help")
+    assert helped.returncode == 0 and "--param KEY=VALUE" in helped.stdout
+    rep = run_cli("report", out, "-o", tmp_path / "rep" / "page.html")
+    assert rep.returncode == 0 and (tmp_path / "rep" / "page.html").exists()
+    bad = tmp_path / "not_a_result.nc"
+    bad.write_text("nope")
+    failed = run_cli("report", bad, "-o", tmp_path / "x.html")
+    assert failed.returncode == 1 and "not a bayesmi result file" in failed.stderr
+    assert "Traceback" not in failed.stderr
+    assert "Kraskov" in run_cli("cite", "ksg").stdout
+
+
+def test_compare_command(table_files, tmp_path):
+    done = run_cli(
+        "compare", table_files["csv"], "--x", "f1_0", "--y", "f2_0", "--methods", "ksg,bins",
+        "-q", "-o", tmp_path / "c.html",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "by 2 methods" in done.stdout and ("agree" in done.stdout or "DISAGREE" in done.stdout)
+    assert (tmp_path / "c.html").exists()
 
 
 def test_select_columns_keeps_order_without_repeats():

@@ -74,3 +74,60 @@ def test_cli_report(results, tmp_path, capsys):
     assert (tmp_path / "out" / "rep.html").exists()
     assert "bayesmi report" in (tmp_path / "out" / "rep.html").read_text()
     assert "html" in capsys.readouterr().out
+
+
+def test_citations_mixture_contours_and_training_curves(results, tmp_path):
+    n = 40
+    log = {
+        "log_iteration": np.tile(np.arange(n // 2), 2),
+        "log_member": np.repeat([0, 1], n // 2),
+        "log_split": np.tile([0, 1], n // 2),
+        "log_loss": np.linspace(1, 0, n),
+        "log_mi_nats": np.linspace(0, 0.3, n),
+    }
+    neural = MIResult(np.full((1, 5), 0.3), kind="ensemble", method="none", extras=log)
+    df = bm.plotting.training_log(neural)
+    assert list(df.columns) == ["iteration", "member", "split", "loss", "mi_nats"]
+    assert set(df["split"]) == {"train", "validation"}
+    bm.report({**results, "critic": neural}, tmp_path / "r.html")
+    page = (tmp_path / "r.html").read_text()
+    assert "training curves" in page and "the fitted mixture" in page
+    assert "<h2>References</h2>" in page and "Kraskov" in page and "Piras" in page
+    with pytest.raises(ValueError, match="no training log"):
+        bm.plotting.training_log(results["gmm"])
+
+
+def test_report_renders_in_a_real_browser(results, tmp_path):
+    """Open the page in headless Chromium: the table is in the DOM, every figure decodes, and
+    the screenshot is not blank. CI installs Debian's chromium (.ci/run) and sets
+    BAYESMI_REQUIRE_BROWSER=1, so there this test cannot skip."""
+    import shutil
+
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        if os.environ.get("BAYESMI_REQUIRE_BROWSER"):
+            pytest.fail("BAYESMI_REQUIRE_BROWSER is set but no chromium is installed")
+        pytest.skip("no chromium on this machine (CI installs it)")
+    from PIL import Image
+    from playwright.sync_api import sync_playwright
+
+    bm.report(results, tmp_path / "r.html")
+    flags = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+    flags += ["--disable-component-update", "--disable-sync", "--no-first-run"]
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium, args=flags)
+        try:
+            page = browser.new_page(viewport={"width": 1100, "height": 900})
+            page.goto((tmp_path / "r.html").resolve().as_uri())
+            table = page.inner_text("table")
+            images = page.evaluate(
+                "Array.from(document.images).map(i => [i.complete, i.naturalWidth])"
+            )
+            page.screenshot(path=str(tmp_path / "shot.png"), full_page=True)
+        finally:
+            browser.close()
+    assert "I(X;Y)" in table and "gmm" in table and "ksg" in table and "nats" in table
+    assert len(images) >= 6 and all(done and width > 100 for done, width in images), images
+    shot = np.asarray(Image.open(tmp_path / "shot.png").convert("L"))
+    assert shot.shape[0] > 2000 and shot.shape[1] >= 1000  # the whole page, figures included
+    assert shot.std() > 20  # not blank: text and figures on white

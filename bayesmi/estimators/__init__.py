@@ -1,6 +1,6 @@
 """One module per method; importing this package registers them all."""
 
-from bayesmi.estimators.base import REGISTRY, Estimator, get_estimator, register
+from bayesmi.estimators.base import REGISTRY, Estimator, cite, get_estimator, register
 from bayesmi.estimators.bins import BinsMI
 from bayesmi.estimators.gmm import GMMMI
 from bayesmi.estimators.ksg import KSGMI, HighMIWarning
@@ -12,6 +12,7 @@ __all__ = [
     "BinsMI",
     "Estimator",
     "HighMIWarning",
+    "cite",
     "get_estimator",
     "register",
 ]

@@ -13,7 +13,7 @@ import numpy as np
 from bayesmi.resampling import run_parallel, spawn_seeds
 from bayesmi.result import MIResult
 
-__all__ = ["REGISTRY", "Estimator", "data_hash", "get_estimator", "register"]
+__all__ = ["REGISTRY", "Estimator", "cite", "data_hash", "get_estimator", "register"]
 
 #: Method name -> estimator class. Filled by :func:`register`.
 REGISTRY: dict[str, type[Estimator]] = {}
@@ -33,6 +33,11 @@ def get_estimator(method: str) -> type[Estimator]:
             "See bm.methods() for what each one does."
         )
     return REGISTRY[method]
+
+
+def cite(method: str) -> str:
+    """How to cite a registered method (``bm.cite("gmm")``): the papers it implements."""
+    return get_estimator(method).cite()
 
 
 def data_hash(*arrays: np.ndarray | None) -> str:
@@ -69,6 +74,15 @@ class Estimator:
     kind: ClassVar[str] = ""
     #: One line for ``bm.methods()``.
     summary: ClassVar[str] = ""
+    #: The papers the method implements, one full reference each (``cite()`` prints them).
+    references: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def cite(cls) -> str:
+        """How to cite this method: the library, then the papers it implements."""
+        lines = [f"{cls.name} ({cls.__name__}) in bayesmi; it implements:"]
+        lines += [f"- {ref}" for ref in cls.references] or ["- (no published method)"]
+        return "\n".join(lines)
 
     @classmethod
     def _param_names(cls) -> list[str]:

@@ -162,6 +162,16 @@ class BinsMI(Estimator):
         "Histogram MI (equal-width or equal-frequency bins, joint bins for vectors), "
         "Miller-Madow or jackknife bias correction; draws from the bootstrap."
     )
+    references = (
+        "Miller, G. A. (1955). Note on the bias of information estimates. In Information "
+        "Theory in Psychology, 95-100. Free Press.",
+        "Paninski, L. (2003). Estimation of entropy and mutual information. Neural Computation "
+        "15, 1191-1253.",
+        "Efron, B. & Stein, C. (1981). The jackknife estimate of variance. Ann. Statist. 9, "
+        "586-596.",
+        "Freedman, D. & Diaconis, P. (1981). On the histogram as a density estimator: L2 "
+        "theory. Z. Wahrscheinlichkeitstheorie verw. Gebiete 57, 453-476.",
+    )
 
     def __init__(
         self,

@@ -239,6 +239,17 @@ class GMMMI(Estimator):
         "Gaussian mixtures fitted by EM, components chosen by cross-validation (again on every "
         "resample), MI by quadrature or Monte Carlo; draws from the bootstrap."
     )
+    references = (
+        "Piras, D., Peiris, H. V., Pontzen, A., Lucie-Smith, L., Guo, N. & Nord, B. (2023). "
+        "A robust estimator of mutual information for deep learning interpretability. "
+        "Machine Learning: Science and Technology 4, 025006. doi:10.1088/2632-2153/acc444",
+        "Dempster, A. P., Laird, N. M. & Rubin, D. B. (1977). Maximum likelihood from "
+        "incomplete data via the EM algorithm. J. R. Stat. Soc. B 39, 1-38.",
+        "Varadhan, R. & Roland, C. (2008). Simple and globally convergent methods for "
+        "accelerating the convergence of any EM algorithm. Scand. J. Stat. 35, 335-353.",
+        "Efron, B. (1979). Bootstrap methods: another look at the jackknife. "
+        "Ann. Statist. 7, 1-26.",
+    )
 
     def __init__(
         self,

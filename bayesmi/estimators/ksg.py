@@ -122,6 +122,23 @@ class KSGMI(Estimator):
         "Kraskov-Stoegbauer-Grassberger k-NN estimator (Frenzel-Pompe for conditional MI); "
         "draws from disjoint subsamples rescaled to the full n (Holmes & Nemenman 2019)."
     )
+    references = (
+        "Kraskov, A., Stoegbauer, H. & Grassberger, P. (2004). Estimating mutual information. "
+        "Phys. Rev. E 69, 066138. doi:10.1103/PhysRevE.69.066138",
+        "Frenzel, S. & Pompe, B. (2007). Partial mutual information for coupling analysis of "
+        "multivariate time series. Phys. Rev. Lett. 99, 204101.",
+        "Ross, B. C. (2014). Mutual information between discrete and continuous data sets. "
+        "PLoS ONE 9, e87357.",
+        "Gao, W., Kannan, S., Oh, S. & Viswanath, P. (2017). Estimating mutual information for "
+        "discrete-continuous mixtures. NeurIPS 30.",
+        "Wang, Q., Kulkarni, S. R. & Verdu, S. (2009). Divergence estimation for "
+        "multidimensional densities via k-nearest-neighbor distances. IEEE Trans. Inf. Theory "
+        "55, 2392-2405.",
+        "Holmes, C. M. & Nemenman, I. (2019). Estimation of mutual information for real-valued "
+        "data with error bars and controlled bias. Phys. Rev. E 100, 022404.",
+        "Runge, J. (2018). Conditional independence testing based on a nearest-neighbor "
+        "estimator of conditional mutual information. AISTATS, PMLR 84, 938-947.",
+    )
 
     def __init__(
         self,
