@@ -195,6 +195,25 @@ def _run_quietly(quiet: bool):
         yield
 
 
+def _run_method(
+    quantity, data, x, y, z, seed, n_jobs, bits, no_progress, quiet, method, params, out
+):
+    """``estimate`` (quantity "mi": MI, or conditional MI with z) and ``kl``."""
+    import bayesmi as bm
+
+    method = _check_method(method)
+    params = _parse_params(params)
+    columns, picked = _load_columns(data, x, y, z)
+    common = {"method": method, "seed": seed, "n_jobs": n_jobs, **params}
+    common["progress"] = not (no_progress or quiet)
+    with _run_quietly(quiet):
+        if quantity == "kl":
+            result = bm.kl_marginals(columns["x"], columns["y"], **common)
+        else:
+            result = bm.estimate(columns["x"], columns["y"], columns.get("z"), **common)
+    _print_result(result, bits, quiet, picked, out)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="bayesmi", prog_name="bayesmi")
 def cli() -> None:
@@ -215,23 +234,7 @@ def estimate(data, x, y, z, seed, n_jobs, bits, no_progress, quiet, method, para
 
     DATA is a .csv, .tsv, .parquet, .npy or .npz file.
     """
-    import bayesmi as bm
-
-    method = _check_method(method)
-    params = _parse_params(params)
-    columns, picked = _load_columns(data, x, y, z)
-    with _run_quietly(quiet):
-        result = bm.estimate(
-            columns["x"],
-            columns["y"],
-            columns.get("z"),
-            method=method,
-            seed=seed,
-            n_jobs=n_jobs,
-            progress=not (no_progress or quiet),
-            **params,
-        )
-    _print_result(result, bits, quiet, picked, out)
+    _run_method("mi", data, x, y, z, seed, n_jobs, bits, no_progress, quiet, method, params, out)
 
 
 @cli.command()
@@ -240,22 +243,7 @@ def estimate(data, x, y, z, seed, n_jobs, bits, no_progress, quiet, method, para
 @_fail_on_errors
 def kl(data, x, y, seed, n_jobs, bits, no_progress, quiet, method, params, out):
     """KL divergence KL(p_X || p_Y) between the distributions of two column groups of DATA."""
-    import bayesmi as bm
-
-    method = _check_method(method)
-    params = _parse_params(params)
-    columns, picked = _load_columns(data, x, y, None)
-    with _run_quietly(quiet):
-        result = bm.kl_marginals(
-            columns["x"],
-            columns["y"],
-            method=method,
-            seed=seed,
-            n_jobs=n_jobs,
-            progress=not (no_progress or quiet),
-            **params,
-        )
-    _print_result(result, bits, quiet, picked, out)
+    _run_method("kl", data, x, y, None, seed, n_jobs, bits, no_progress, quiet, method, params, out)
 
 
 @cli.command()
