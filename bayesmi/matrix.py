@@ -155,7 +155,10 @@ def _pair_task(data: dict[str, Any], task: dict[str, Any]) -> dict[str, Any]:
     x = data["X"][:, task["cols_x"]]
     y = (data["Y"] if data["Y"] is not None else data["X"])[:, task["cols_y"]]
     z = data["Z"]
-    cls = REGISTRY[task["method"]]
+    # The class travels with the task (by reference when importable, by value through
+    # cloudpickle when defined in a script or notebook), so a method registered in the calling
+    # process works on workers that never ran that registration.
+    cls = task["cls"]
     valid = set(cls._param_names())
     params = dict(task["params"])
     if "n_components" in task:  # chosen on a subsample (mixture methods at large n)
@@ -424,7 +427,7 @@ def mi_matrix(
             "cols_x": vars_x[names_x[i]],
             "cols_y": vars_y[names_y[j]],
             "seed": pair_seed(seed, names_x[i], names_y[j]),
-            "method": method,
+            "cls": cls,
             "params": method_params,
         }
         for k, (i, j) in enumerate(pairs)
@@ -947,8 +950,9 @@ class MIMatrix:
         mean = self.mean.to_numpy()
         sig = self.significant(alpha, correction, **significant_kwargs)
         nx, ny = lo.shape
-        if ax is None:
-            _, ax = plt.subplots(figsize=(1.2 + 0.55 * ny, 1.0 + 0.5 * nx))
+        own_figure = ax is None
+        if own_figure:
+            _, ax = plt.subplots(figsize=(max(5.0, 2.0 + 0.55 * ny), max(4.0, 1.6 + 0.5 * nx)))
         shown = np.clip(lo, 0, None)
         im = ax.imshow(shown, cmap="viridis", vmin=0, aspect="auto")
         ax.figure.colorbar(im, ax=ax, label=f"lower end of {hdi_prob:.0%} HDI [{self.units}]")
@@ -985,10 +989,12 @@ class MIMatrix:
         ax.set_ylabel("x_var")
         quantity = QUANTITIES.get(str(self.data.attrs["quantity"]), "MI")
         ax.set_title(
-            f"{quantity} [{self.units}], {self.method}; red: above zero "
-            f"({sig.attrs['correction']}, alpha {alpha:g})",
+            f"{quantity} [{self.units}], {self.method}, n = {self.data.attrs['n_samples']}\n"
+            f"red: above zero ({sig.attrs['correction']}, alpha {alpha:g})",
             fontsize="small",
         )
+        if own_figure:
+            ax.figure.tight_layout()
         return ax
 
     # -- files ---------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 import bayesmi as bm
+from bayesmi import truth
 from bayesmi.estimators.base import REGISTRY, Estimator
 from bayesmi.matrix import adjust_p, pair_seed
 from bayesmi.result import MIResult
@@ -106,6 +107,17 @@ def test_groups_are_multidimensional_variables(df):
     assert abs(mean.loc["ab", "c"] - truth_ab_c) < 4 * sd.loc["ab", "c"] + 0.01
     assert abs(mean.loc["ab", "de"]) < 4 * sd.loc["ab", "de"] + 0.01
     assert "ab" in m.data.attrs["groups"]
+
+
+def test_conditioning_on_z_gives_conditional_mi():
+    # A chain X -> Z -> Y: I(X;Y) > 0 but I(X;Y|Z) = 0 exactly.
+    x, y, z, cmi_true = truth.gaussian_chain(1.0, 1.0, 800, seed=2)
+    table = pd.DataFrame({"x": x, "y": y})
+    plain = bm.mi_matrix(table, method="ksg", seed=0, progress=False, **FAST_KSG)
+    cond = bm.mi_matrix(table, z=z, method="ksg", seed=0, progress=False, **FAST_KSG)
+    assert plain.mean.loc["x", "y"] > 0.1
+    assert abs(cond.mean.loc["x", "y"] - cmi_true) < 4 * cond.sd.loc["x", "y"] + 0.01
+    assert cond.data.attrs["conditional_on_z"] == 1 and cond.data.attrs["quantity"] == "cmi"
 
 
 # -- seeds and determinism ---------------------------------------------------------------------
