@@ -19,6 +19,7 @@ import json
 import math
 import os
 import tempfile
+import time
 import warnings
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -43,6 +44,9 @@ _OWN = ("seed", "n_jobs", "progress", "backend")
 #: ``select_subsample`` in :func:`mi_matrix`).
 SELECT_SUBSAMPLE = 20_000
 _CALLER = "mi_matrix"
+#: The checkpoint is written at most this often while pairs arrive (one write costs tens to
+#: hundreds of milliseconds), and always when the run ends, fails or is interrupted.
+CHECKPOINT_EVERY_S = 5.0
 
 
 # -- seeds ---------------------------------------------------------------------------------------
@@ -322,9 +326,10 @@ def mi_matrix(
         Column groups as variables: ``{"pos": ["x", "y"], "vel": ["vx", "vy"]}``; the pairs are
         then between groups (multi-dimensional MI). With Y, a tuple gives groups for X and Y.
     checkpoint : path, optional
-        A netCDF file to which finished pairs are written (atomically) as they finish. If it
-        exists from an interrupted run of the same call (same data, method, parameters and
-        seed), only the missing pairs are computed.
+        A netCDF file to which finished pairs are written (atomically) as they finish: at most
+        every ``CHECKPOINT_EVERY_S`` (5) seconds while the run goes on, and always when it ends,
+        fails or is interrupted (Ctrl-C). If it exists from an interrupted run of the same call
+        (same data, method, parameters and seed), only the missing pairs are computed.
     progress : bool, default=True
         A progress bar over pairs.
     select_subsample : int or None, default=20000
@@ -479,6 +484,8 @@ def mi_matrix(
             state.add(out, t.get("n_components"))
             bar.update()
     finally:
+        # Also on an error or Ctrl-C: every pair finished so far is on disk.
+        state.flush()
         bar.close()
     return state.to_matrix(
         names_x,
@@ -518,6 +525,8 @@ class _State:
         self.z_null = np.full(n_pairs, np.nan)
         self.n_components = np.full(n_pairs, -1, dtype=np.int64)
         self.meta: dict[str, Any] = {}
+        self.dirty = False
+        self.saved_at = -math.inf
         if self.path is not None and self.path.exists():
             self._resume()
 
@@ -556,8 +565,16 @@ class _State:
         self.z_null[i] = out["z_null"]
         self.n_components[i] = -1 if n_components is None else n_components
         self.done[i] = True
-        if self.path is not None:
+        self.dirty = True
+        if self.path is not None and time.monotonic() - self.saved_at >= CHECKPOINT_EVERY_S:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the finished pairs to the checkpoint, if any arrived since the last write."""
+        if self.path is not None and self.dirty:
             self._save()
+            self.dirty = False
+            self.saved_at = time.monotonic()
 
     def _save(self) -> None:
         import xarray as xr
