@@ -165,14 +165,18 @@ def _pair_task(data: dict[str, Any], task: dict[str, Any]) -> dict[str, Any]:
     cls = task["cls"]
     valid = set(cls._param_names())
     params = dict(task["params"])
-    if "n_components" in task:  # chosen on a subsample (mixture methods at large n)
-        params["n_components"] = task["n_components"]
+    n_components = -1
     own = {"seed": task["seed"], "n_jobs": 1, "progress": False}
-    est = cls(**{k: v for k, v in own.items() if k in valid}, **params)
     # One BLAS thread, as every estimator's own workers use: results do not depend on the
     # number of threads a worker happens to have.
     with threadpool_limits(limits=1, user_api="blas"), warnings.catch_warnings(record=True) as w:
         warnings.simplefilter("always")
+        for category in (DeprecationWarning, PendingDeprecationWarning, FutureWarning):
+            warnings.simplefilter("ignore", category)  # libraries' notices, not the pair's
+        if task["select_subsample"] is not None:  # mixture methods at large n
+            n_components = _select_count(cls, params, data, task)
+            params["n_components"] = n_components
+        est = cls(**{k: v for k, v in own.items() if k in valid}, **params)
         try:
             r = est.estimate(x, y, z)
         except Exception as err:
@@ -195,11 +199,12 @@ def _pair_task(data: dict[str, Any], task: dict[str, Any]) -> dict[str, Any]:
         "kind": r.kind,
         "quantity": r.quantity,
         "bound": r.bound,
+        "n_components": n_components,
         "warnings": [(m.category, str(m.message)) for m in w],
     }
 
 
-def _select_count(cls, params: dict, data: dict, task: dict, size: int) -> int:
+def _select_count(cls, params: dict, data: dict, task: dict) -> int:
     """The component count of a mixture method, chosen by its own cross-validation on a seeded
     random subsample of ``size`` rows (the count is then held fixed for the full data)."""
     from bayesmi.em import FitError
@@ -209,13 +214,16 @@ def _select_count(cls, params: dict, data: dict, task: dict, size: int) -> int:
     parts = [x, y] if data["Z"] is None else [x, y, data["Z"]]
     u = np.hstack(parts)
     rng = np.random.default_rng(np.random.SeedSequence([task["seed"], 1]))
-    u = u[rng.choice(len(u), size=size, replace=False)]
+    u = u[rng.choice(len(u), size=task["select_subsample"], replace=False)]
     ut = np.ascontiguousarray(((u - u.mean(0)) / u.std(0)).T)
     est = cls(**params)
     try:
         return int(est._select(ut, rng).n_components)
     except (FitError, ValueError) as err:
-        err.add_note(f"{_CALLER}: choosing the count for pair ({task['name_x']!r}, ...)")
+        err.add_note(
+            f"{_CALLER}: while choosing the component count of pair ({task['name_x']!r}, "
+            f"{task['name_y']!r}) on a subsample of {task['select_subsample']} rows"
+        )
         raise
 
 
@@ -454,10 +462,8 @@ def mi_matrix(
     }
     state = _State(len(tasks), fingerprint, checkpoint)
     todo = [t for t in tasks if not state.done[t["index"]]]
-    if subsample is not None:
-        # The count is chosen here, in the calling process, once per pair.
-        for t in todo:
-            t["n_components"] = _select_count(cls, method_params, data, t, subsample)
+    for t in todo:
+        t["select_subsample"] = subsample
     client = _dask_client(client) if backend == "dask" else None
 
     from tqdm.auto import tqdm
@@ -481,7 +487,7 @@ def mi_matrix(
                     category,
                     stacklevel=2,
                 )
-            state.add(out, t.get("n_components"))
+            state.add(out)
             bar.update()
     finally:
         # Also on an error or Ctrl-C: every pair finished so far is on disk.
@@ -550,7 +556,7 @@ class _State:
             self.draws = ds["draws_nats"].values
         self.meta = json.loads(ds.attrs["meta"])
 
-    def add(self, out: dict[str, Any], n_components: int | None) -> None:
+    def add(self, out: dict[str, Any]) -> None:
         i, d = out["index"], out["draws_nats"]
         if self.draws is None:
             self.draws = np.full((self.n_pairs, *d.shape), np.nan)
@@ -563,7 +569,7 @@ class _State:
         self.draws[i] = d
         self.p_value[i] = out["p_value"]
         self.z_null[i] = out["z_null"]
-        self.n_components[i] = -1 if n_components is None else n_components
+        self.n_components[i] = out["n_components"]
         self.done[i] = True
         self.dirty = True
         if self.path is not None and time.monotonic() - self.saved_at >= CHECKPOINT_EVERY_S:
