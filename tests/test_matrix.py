@@ -120,6 +120,14 @@ def test_conditioning_on_z_gives_conditional_mi():
     assert cond.data.attrs["conditional_on_z"] == 1 and cond.data.attrs["quantity"] == "cmi"
 
 
+def test_a_pairs_warnings_reach_the_caller_with_its_names():
+    # KSG is biased low at high MI (Gao, Ver Steeg & Galstyan 2015) and says so.
+    x, y, _ = truth.correlated_gaussian(0.999, 400, seed=0)
+    table = pd.DataFrame({"a": x[:, 0], "b": y[:, 0]})
+    with pytest.warns(bm.HighMIWarning, match=r"mi_matrix, pair \('a', 'b'\): KSGMI"):
+        bm.mi_matrix(table, method="ksg", progress=False, n_draws=20, n_permutations=0)
+
+
 # -- seeds and determinism ---------------------------------------------------------------------
 def test_adding_a_column_leaves_other_pairs_unchanged(df):
     small = bm.mi_matrix(df[["a", "b", "d"]], method="ksg", seed=5, progress=False, **FAST_KSG)
