@@ -323,7 +323,7 @@ def mi_matrix(
         Condition every pair on z: conditional MI I(X_i; X_j | Z).
     seed : int or None, default=0
         Master seed; pair (a, b) gets :func:`pair_seed` (seed, a, b). None draws one (recorded in
-        the result) so the run can be repeated.
+        the result, and taken from ``checkpoint`` when resuming) so the run can be repeated.
     n_jobs : int, default=1
         Local worker processes (joblib "loky"; -1: every core). Each pair runs in one process.
     backend : {"loky", "dask"}, default="loky"
@@ -383,6 +383,9 @@ def mi_matrix(
             f"{_CALLER}: select_subsample must be an integer >= 100 or None, got "
             f"{select_subsample!r}."
         )
+    if seed is None:
+        # Resuming a run that drew its seed: take that seed again.
+        seed = _checkpoint_seed(checkpoint)
     if seed is None:
         seed = int(np.random.SeedSequence().entropy % (2**63))
 
@@ -516,6 +519,16 @@ def mi_matrix(
             "select_subsample": subsample if subsample is not None else -1,
         },
     )
+
+
+def _checkpoint_seed(path) -> int | None:
+    """The master seed stored in an existing checkpoint, or None."""
+    if path is None or not Path(path).exists():
+        return None
+    import xarray as xr
+
+    with xr.open_dataset(path, engine="h5netcdf") as ds:
+        return int(ds.attrs["fp_seed"])
 
 
 class _State:

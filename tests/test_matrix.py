@@ -256,6 +256,16 @@ def test_a_newly_registered_method_works_and_an_interrupted_run_resumes(df, tmp_
     with pytest.raises(ValueError, match=r"checkpoint .* different run .*seed"):
         bm.mi_matrix(df, checkpoint=path, **(kw | {"seed": 10}))
 
+    # A run that drew its own seed resumes with that seed.
+    drawn = tmp_path / "drawn.nc"
+    gauss_corr.calls, gauss_corr.fail_on_call = 0, 2
+    with pytest.raises(_Interrupted):
+        bm.mi_matrix(df, checkpoint=drawn, **(kw | {"seed": None}))
+    gauss_corr.fail_on_call = None
+    first = bm.mi_matrix(df, checkpoint=drawn, **(kw | {"seed": None}))
+    second = bm.mi_matrix(df, **(kw | {"seed": first.data.attrs["seed"]}))
+    np.testing.assert_array_equal(first.data["mi"].values, second.data["mi"].values)
+
 
 # -- mixture methods at large n ----------------------------------------------------------------
 def test_gmm_chooses_the_count_on_a_subsample(df):
