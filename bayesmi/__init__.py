@@ -12,6 +12,7 @@ from bayesmi.exceptions import (
     ConvergenceWarning,
     NumericalErrorWarning,
 )
+from bayesmi.matrix import MIMatrix, load_matrix, mi_matrix
 from bayesmi.report import report
 from bayesmi.result import MIResult, convert_units
 
@@ -30,6 +31,7 @@ __all__ = [
     "ConvergenceWarning",
     "Estimator",
     "HighMIWarning",
+    "MIMatrix",
     "MIResult",
     "NumericalErrorWarning",
     "__version__",
@@ -39,7 +41,9 @@ __all__ = [
     "estimate",
     "kl_marginals",
     "load",
+    "load_matrix",
     "methods",
+    "mi_matrix",
     "register",
     "report",
 ]

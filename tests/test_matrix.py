@@ -1,0 +1,370 @@
+"""bm.mi_matrix: known pairwise MI, independence, determinism across n_jobs and Dask, names and
+seeds, groups, checkpoint and resume, files and plots, bad input."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import bayesmi as bm
+from bayesmi import truth
+from bayesmi.estimators.base import REGISTRY, Estimator
+from bayesmi.matrix import adjust_p, pair_seed
+from bayesmi.result import MIResult
+from bayesmi.validation import check_paired
+
+# Block covariance: (a, b, c) equicorrelated at 0.5, (d, e) correlated at 0.7, blocks
+# independent. Pairwise MI of a Gaussian: -1/2 log(1 - rho^2) (Cover & Thomas, ex. 8.5.1).
+COV = np.eye(5)
+COV[np.ix_([0, 1, 2], [0, 1, 2])] = 0.5 + 0.5 * np.eye(3)
+COV[3, 4] = COV[4, 3] = 0.7
+NAMES = ["a", "b", "c", "d", "e"]
+OFF = ~np.eye(5, dtype=bool)
+MI_TRUE = pd.DataFrame(
+    np.where(OFF, -0.5 * np.log1p(-(np.where(OFF, COV, 0) ** 2)), 0.0), index=NAMES, columns=NAMES
+)
+
+FAST_KSG = {"n_draws": 20, "n_permutations": 10}
+
+
+def block_gaussian(n, seed):
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame(rng.multivariate_normal(np.zeros(5), COV, size=n), columns=NAMES)
+
+
+def gaussian_group_mi(cov, a, b):
+    """I(X_a; X_b) = 1/2 log(det S_a det S_b / det S_ab) for a Gaussian (Cover & Thomas 8.5)."""
+    det = np.linalg.det
+    ab = a + b
+    return 0.5 * np.log(det(cov[np.ix_(a, a)]) * det(cov[np.ix_(b, b)]) / det(cov[np.ix_(ab, ab)]))
+
+
+@pytest.fixture(scope="module")
+def df():
+    return block_gaussian(1500, seed=11)
+
+
+@pytest.fixture(scope="module")
+def ksg_matrix(df):
+    return bm.mi_matrix(df, method="ksg", seed=0, progress=False, n_draws=60, n_permutations=100)
+
+
+# -- known truths ------------------------------------------------------------------------------
+def test_ksg_pairs_recover_the_gaussian_mi(ksg_matrix):
+    m = ksg_matrix
+    assert m.x_names == NAMES and m.y_names == NAMES
+    mean, sd = m.mean, m.sd
+    lo, hi = m.hdi(0.9)
+    for i, a in enumerate(NAMES):
+        assert np.isnan(mean.loc[a, a])
+        for b in NAMES[i + 1 :]:
+            truth = MI_TRUE.loc[a, b]
+            # 4 sds: about one false alarm in 16,000 pairs when the spread is honest.
+            assert abs(mean.loc[a, b] - truth) < 4 * sd.loc[a, b] + 0.01, (a, b)
+            assert mean.loc[a, b] == mean.loc[b, a]  # symmetric: one estimate per pair
+            if truth == 0:
+                assert lo.loc[a, b] <= 0 <= hi.loc[a, b] + 2 * sd.loc[a, b], (a, b)
+
+
+def test_independent_pairs_are_not_flagged_dependent_pairs_are(ksg_matrix):
+    s = ksg_matrix.significant(alpha=0.05, correction="bh")
+    assert len(s) == 10  # each unordered pair once
+    truth = np.array([MI_TRUE.loc[r.x_var, r.y_var] for r in s.itertuples()])
+    np.testing.assert_array_equal(s["excludes_zero"].to_numpy(), truth > 0)
+    assert (s["p_source"] == "permutation").all()
+    assert "Benjamini-Hochberg" in s.attrs["statement"] and "10 pairs" in s.attrs["statement"]
+    bonf = ksg_matrix.significant(alpha=0.05, correction="bonferroni")
+    assert not bonf["excludes_zero"][truth == 0].any()
+    # Bonferroni over 10 pairs needs p <= 0.005; 100 permutations reach 1/101 at best.
+    assert "smallest p-value is 1/101" in bonf.attrs["statement"]
+
+
+def test_gmm_x_against_y_covers_the_truth(df):
+    m = bm.mi_matrix(
+        df[["a", "d"]], df[["b", "e"]], method="gmm", seed=3, progress=False, n_bootstrap=20
+    )
+    assert m.x_names == ["a", "d"] and m.y_names == ["b", "e"] and not m.symmetric
+    table = m.to_dataframe()
+    assert len(table) == 4
+    for r in table.itertuples():
+        truth = MI_TRUE.loc[r.x_var, r.y_var]
+        assert abs(r.mean - truth) < 4 * r.sd + 0.01, (r.x_var, r.y_var)
+    # A mixture's MI cannot fall below zero: near zero the draw test needs a threshold.
+    s = m.significant(threshold=0.01)
+    flagged = {(r.x_var, r.y_var) for r in s.itertuples() if r.excludes_zero}
+    assert flagged == {("a", "b"), ("d", "e")}
+    assert (s["p_source"] == "draws").all()
+
+
+def test_groups_are_multidimensional_variables(df):
+    groups = {"ab": ["a", "b"], "c": ["c"], "de": [3, 4]}
+    m = bm.mi_matrix(df, method="ksg", groups=groups, seed=0, progress=False, **FAST_KSG)
+    assert m.x_names == ["ab", "c", "de"]
+    truth_ab_c = gaussian_group_mi(COV, [0, 1], [2])
+    mean, sd = m.mean, m.sd
+    assert abs(mean.loc["ab", "c"] - truth_ab_c) < 4 * sd.loc["ab", "c"] + 0.01
+    assert abs(mean.loc["ab", "de"]) < 4 * sd.loc["ab", "de"] + 0.01
+    assert "ab" in m.data.attrs["groups"]
+
+
+def test_conditioning_on_z_gives_conditional_mi():
+    # A chain X -> Z -> Y: I(X;Y) > 0 but I(X;Y|Z) = 0 exactly.
+    x, y, z, cmi_true = truth.gaussian_chain(1.0, 1.0, 800, seed=2)
+    table = pd.DataFrame({"x": x, "y": y})
+    plain = bm.mi_matrix(table, method="ksg", seed=0, progress=False, **FAST_KSG)
+    cond = bm.mi_matrix(table, z=z, method="ksg", seed=0, progress=False, **FAST_KSG)
+    assert plain.mean.loc["x", "y"] > 0.1
+    assert abs(cond.mean.loc["x", "y"] - cmi_true) < 4 * cond.sd.loc["x", "y"] + 0.01
+    assert cond.data.attrs["conditional_on_z"] == 1 and cond.data.attrs["quantity"] == "cmi"
+
+
+def test_a_pairs_warnings_reach_the_caller_with_its_names():
+    # KSG is biased low at high MI (Gao, Ver Steeg & Galstyan 2015) and says so.
+    x, y, _ = truth.correlated_gaussian(0.999, 400, seed=0)
+    table = pd.DataFrame({"a": x[:, 0], "b": y[:, 0]})
+    with pytest.warns(bm.HighMIWarning, match=r"mi_matrix, pair \('a', 'b'\): KSGMI"):
+        bm.mi_matrix(table, method="ksg", progress=False, n_draws=20, n_permutations=0)
+
+
+# -- seeds and determinism ---------------------------------------------------------------------
+def test_adding_a_column_leaves_other_pairs_unchanged(df):
+    small = bm.mi_matrix(df[["a", "b", "d"]], method="ksg", seed=5, progress=False, **FAST_KSG)
+    big = bm.mi_matrix(
+        df[["e", "a", "c", "b", "d"]], method="ksg", seed=5, progress=False, **FAST_KSG
+    )
+    for a, b in [("a", "b"), ("a", "d"), ("b", "d")]:
+        np.testing.assert_array_equal(
+            small.data["mi"].sel(x_var=a, y_var=b).values,
+            big.data["mi"].sel(x_var=a, y_var=b).values,
+        )
+    other = bm.mi_matrix(df[["a", "b", "d"]], method="ksg", seed=6, progress=False, **FAST_KSG)
+    assert not np.array_equal(small.data["mi"].values, other.data["mi"].values, equal_nan=True)
+    assert pair_seed(5, "a", "b") != pair_seed(5, "b", "a") != pair_seed(6, "a", "b")
+
+
+def test_same_draws_whatever_n_jobs(df):
+    small = df.iloc[:400]
+    one = bm.mi_matrix(small, method="ksg", seed=1, n_jobs=1, progress=False, **FAST_KSG)
+    two = bm.mi_matrix(small, method="ksg", seed=1, n_jobs=2, progress=False, **FAST_KSG)
+    np.testing.assert_array_equal(one.data["mi"].values, two.data["mi"].values)
+    np.testing.assert_array_equal(one.data["p_value"].values, two.data["p_value"].values)
+
+
+def test_each_pair_equals_a_single_estimate(df):
+    m = bm.mi_matrix(df.iloc[:400, :3], method="bins", seed=2, progress=False, n_bootstrap=30)
+    r = bm.estimate(
+        df["a"].iloc[:400],
+        df["c"].iloc[:400],
+        method="bins",
+        seed=pair_seed(2, "a", "c"),
+        n_bootstrap=30,
+        progress=False,
+    )
+    np.testing.assert_array_equal(m.data["mi"].sel(x_var="a", y_var="c").values, r.draws_nats)
+    assert m.result("a", "c").mean == pytest.approx(r.mean)
+
+
+@pytest.fixture(scope="module")
+def dask_client():
+    distributed = pytest.importorskip("distributed")
+    cluster = distributed.LocalCluster(
+        n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None
+    )
+    client = distributed.Client(cluster)
+    yield client
+    client.close()
+    cluster.close()
+
+
+def test_dask_cluster_gives_the_local_draws(df, dask_client):
+    small = df.iloc[:400, :4]
+    local = bm.mi_matrix(small, method="ksg", seed=4, progress=False, **FAST_KSG)
+    remote = bm.mi_matrix(
+        small, method="ksg", seed=4, backend="dask", client=dask_client, progress=False, **FAST_KSG
+    )
+    np.testing.assert_array_equal(local.data["mi"].values, remote.data["mi"].values)
+    np.testing.assert_array_equal(local.data["p_value"].values, remote.data["p_value"].values)
+    # The pairs really ran on the cluster's workers.
+    assert len(dask_client.scheduler_info()["workers"]) == 2
+
+
+# -- checkpoint and resume ---------------------------------------------------------------------
+class _Interrupted(RuntimeError):
+    pass
+
+
+class GaussCorrMI(Estimator):
+    """A cheap test method: Gaussian MI from the sample correlation, bootstrap draws. It counts
+    its calls and can fail on a given call, to simulate an interrupted run."""
+
+    name = "_test_gauss_corr"
+    kind = "bootstrap"
+    summary = "test only"
+    calls = 0
+    fail_on_call: int | None = None
+
+    def __init__(self, n_bootstrap=30, *, seed=None, n_jobs=1, progress=True):
+        self.n_bootstrap = n_bootstrap
+        self.seed = seed
+        self.n_jobs = n_jobs
+        self.progress = progress
+
+    def estimate(self, x, y, z=None):
+        x, y, _ = check_paired(x, y, caller="GaussCorrMI")
+        type(self).calls += 1
+        if type(self).calls == type(self).fail_on_call:
+            raise _Interrupted("simulated interruption")
+        rng = np.random.default_rng(self.seed)
+        idx = rng.integers(0, len(x), size=(self.n_bootstrap, len(x)))
+        r = np.array([np.corrcoef(x[i, 0], y[i, 0])[0, 1] for i in idx])
+        return MIResult(-0.5 * np.log1p(-(r**2))[None], kind="bootstrap", method=self.name)
+
+
+@pytest.fixture
+def gauss_corr():
+    REGISTRY[GaussCorrMI.name] = GaussCorrMI
+    GaussCorrMI.calls, GaussCorrMI.fail_on_call = 0, None
+    yield GaussCorrMI
+    del REGISTRY[GaussCorrMI.name]
+
+
+def test_a_newly_registered_method_works_and_an_interrupted_run_resumes(df, tmp_path, gauss_corr):
+    path = tmp_path / "partial.nc"
+    kw = {"method": gauss_corr.name, "seed": 9, "progress": False}
+    full = bm.mi_matrix(df, **kw)  # 10 pairs, no checkpoint
+    assert gauss_corr.calls == 10
+    assert abs(full.mean.loc["d", "e"] - MI_TRUE.loc["d", "e"]) < 4 * full.sd.loc["d", "e"]
+
+    gauss_corr.calls, gauss_corr.fail_on_call = 0, 4
+    with pytest.raises(_Interrupted) as info:
+        bm.mi_matrix(df, checkpoint=path, **kw)
+    assert any("while estimating pair" in note for note in info.value.__notes__)
+    assert path.exists()  # the three finished pairs were saved
+
+    gauss_corr.calls, gauss_corr.fail_on_call = 0, None
+    resumed = bm.mi_matrix(df, checkpoint=path, **kw)
+    assert gauss_corr.calls == 7  # only the missing pairs
+    np.testing.assert_array_equal(resumed.data["mi"].values, full.data["mi"].values)
+
+    gauss_corr.calls = 0
+    again = bm.mi_matrix(df, checkpoint=path, **kw)  # complete: nothing left to do
+    assert gauss_corr.calls == 0
+    np.testing.assert_array_equal(again.data["mi"].values, full.data["mi"].values)
+
+    with pytest.raises(ValueError, match=r"checkpoint .* different run .*seed"):
+        bm.mi_matrix(df, checkpoint=path, **(kw | {"seed": 10}))
+
+    # A run that drew its own seed resumes with that seed.
+    drawn = tmp_path / "drawn.nc"
+    gauss_corr.calls, gauss_corr.fail_on_call = 0, 2
+    with pytest.raises(_Interrupted):
+        bm.mi_matrix(df, checkpoint=drawn, **(kw | {"seed": None}))
+    gauss_corr.fail_on_call = None
+    first = bm.mi_matrix(df, checkpoint=drawn, **(kw | {"seed": None}))
+    second = bm.mi_matrix(df, **(kw | {"seed": first.data.attrs["seed"]}))
+    np.testing.assert_array_equal(first.data["mi"].values, second.data["mi"].values)
+
+
+# -- mixture methods at large n ----------------------------------------------------------------
+def test_gmm_chooses_the_count_on_a_subsample(df):
+    m = bm.mi_matrix(
+        df[["d"]], df[["e"]], method="gmm", seed=0, progress=False, n_bootstrap=8,
+        select_subsample=500,
+    )  # fmt: skip
+    assert m.data["n_components"].values[0, 0] >= 1
+    assert m.data.attrs["select_subsample"] == 500
+    assert "n_components" in m.to_dataframe().columns
+    r = m.result("d", "e")
+    assert abs(r.mean - MI_TRUE.loc["d", "e"]) < 4 * r.sd + 0.01
+
+
+# -- the object: tables, units, files, plot ----------------------------------------------------
+def test_units_tables_files_and_plot(ksg_matrix, tmp_path):
+    m = ksg_matrix
+    bits = m.to("bits")
+    np.testing.assert_allclose(bits.mean.to_numpy(), m.mean.to_numpy() / np.log(2))
+    assert bits.mean.attrs["units"] == "bits"
+    table = bits.to_dataframe(hdi_prob=0.8)
+    assert (table["units"] == "bits").all()
+    assert {"x_var", "y_var", "mean", "sd", "hdi_low", "hdi_high", "p_value"} <= set(table)
+    assert (table["hdi_low"] <= table["mean"]).all() and (table["mean"] <= table["hdi_high"]).all()
+    # Thresholds are read in the matrix's units.
+    s_nats = m.significant(threshold=0.05)
+    s_bits = bits.significant(threshold=0.05 / np.log(2))
+    np.testing.assert_array_equal(s_nats["excludes_zero"], s_bits["excludes_zero"])
+
+    path = m.to("bits").save(tmp_path / "m.nc")
+    back = bm.load_matrix(path)
+    assert back.units == "bits" and back.x_names == NAMES
+    np.testing.assert_array_equal(back.data["mi"].values, m.data["mi"].values)
+    assert back.method == "ksg" and back.kind == "subsample"
+    assert "5 x 5 symmetric" in repr(back)
+
+    ax = bits.plot(hdi_prob=0.9)
+    assert "bits" in ax.figure.axes[-1].get_ylabel()  # the colour bar
+    assert "bits" in ax.get_title()
+    assert len(ax.patches) == 2 * 4  # four flagged pairs, both cells of each
+    r = m.result("d", "e")
+    assert isinstance(r, MIResult) and r.provenance["seed"] == pair_seed(0, "d", "e")
+
+
+def test_numpy_input_names_and_adjust_p():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((300, 2))
+    y = rng.standard_normal(300)
+    m = bm.mi_matrix(x, y, method="bins", seed=0, progress=False, n_bootstrap=20)
+    assert m.x_names == ["x0", "x1"] and m.y_names == ["y0"]
+    # Benjamini-Hochberg by hand: sorted p times m / rank, then the running minimum from above.
+    p = np.array([0.01, 0.04, 0.03, 0.2])
+    np.testing.assert_allclose(adjust_p(p, "bh"), [0.04, 0.16 / 3, 0.16 / 3, 0.2])
+    np.testing.assert_allclose(adjust_p(p, "bonferroni"), [0.04, 0.16, 0.12, 0.8])
+
+
+def test_import_does_not_load_dask_pandas_or_xarray():
+    code = (
+        "import sys, bayesmi; "
+        "print(sorted(m for m in ('dask', 'distributed', 'pandas', 'xarray') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+# -- bad input ---------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"method": "nope"}, ValueError, "mi_matrix: method must be one of"),
+        ({"n_neighbours": 3}, TypeError, r"method 'ksg' has no parameter\(s\) \['n_neighbours'\]"),
+        ({"n_jobs": 0}, ValueError, "mi_matrix: n_jobs must be a positive integer or -1"),
+        ({"backend": "spark"}, ValueError, "mi_matrix: backend must be one of"),
+        ({"client": object()}, ValueError, "mi_matrix: client is only used with backend='dask'"),
+        ({"seed": 1.5}, TypeError, "mi_matrix: seed must be an integer"),
+        ({"select_subsample": 10}, ValueError, "mi_matrix: select_subsample must be"),
+        ({"groups": {"g": ["a", "zz"]}}, ValueError, r"groups\['g'\] names column 'zz'"),
+        ({"groups": {"g": ["a"], "h": ["a", "b"]}}, ValueError, "groups: column 'a' is in both"),
+        ({"groups": {"g": []}}, ValueError, r"groups\['g'\] is empty"),
+        ({"groups": ["a"]}, TypeError, "mi_matrix: groups must be a non-empty dict"),
+        ({"z": np.zeros((5, 1)) + np.arange(5)[:, None]}, ValueError, "z must have as many rows"),
+    ],
+)
+def test_bad_arguments_are_named(df, kwargs, error, match):
+    kw = {"method": "ksg", "progress": False} | kwargs
+    with pytest.raises(error, match=match):
+        bm.mi_matrix(df, **kw)
+
+
+def test_bad_data_is_named(df):
+    with pytest.raises(ValueError, match="X and Y must have the same number of rows"):
+        bm.mi_matrix(df, df.iloc[:10], progress=False)
+    with pytest.raises(ValueError, match="X has repeated column names"):
+        bm.mi_matrix(df[["a", "a", "b"]], progress=False)
+    with pytest.raises(ValueError, match="X has a constant column 'k'"):
+        bm.mi_matrix(df.assign(k=1.0), progress=False)
+    with pytest.raises(ValueError, match="X has 1 column; pairs need at least 2"):
+        bm.mi_matrix(df[["a"]], progress=False)
+    with pytest.raises(TypeError, match=r"client must be a distributed\.Client"):
+        bm.mi_matrix(df, backend="dask", client="tcp://nowhere", progress=False)
+    with pytest.raises(ValueError, match="correction must be one of"):
+        bm.mi_matrix(df.iloc[:200, :2], progress=False, **FAST_KSG).significant(correction="fdr")
