@@ -28,7 +28,16 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--n", type=int, nargs="+", default=None, help="override the sample sizes")
     r.add_argument("--no-progress", action="store_true")
     sub.add_parser("list", help="list the panel and the available methods")
+    md = sub.add_parser("markdown", help="print the markdown tables of a run (for the docs)")
+    md.add_argument("folder", help="a run's output folder (holding summary.csv)")
+    md.add_argument("--panel", action="store_true", help="print the panel table instead")
     args = p.parse_args(argv)
+
+    if args.command == "markdown":
+        from benchmarks.validation.tables import markdown_tables, panel_table
+
+        print(panel_table() if args.panel else markdown_tables(args.folder))
+        return 0
 
     if args.command == "list":
         for c in PANEL:
