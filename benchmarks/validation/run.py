@@ -1,0 +1,285 @@
+"""Run the panel through the methods and score them: bias, RMSE, interval coverage, time.
+
+Each replicate data set is generated once and given to every method in turn (side by side, in
+one task), so the methods are compared on the same data. Tasks fan out over joblib workers;
+the gmm-mi peer runs afterwards in its own environment, on the same data sets regenerated
+from their seeds.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shlex
+import sys
+import time
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bayesmi.resampling import run_parallel
+from benchmarks.validation import methods as M
+from benchmarks.validation.panel import Case, get_cases
+
+__all__ = ["SIZES", "Size", "run_suite", "summarise"]
+
+LEVELS = (0.5, 0.9, 0.95)
+
+
+@dataclass(frozen=True)
+class Size:
+    """How much to run: sample sizes, replicate data sets per (case, n), and how many of
+    those the slow gmm-mi peer gets."""
+
+    ns: tuple[int, ...]
+    reps: int
+    peer_reps: int
+    cases: tuple[str, ...] | None = None  # None: the whole panel
+
+
+SIZES = {
+    "tiny": Size(ns=(200,), reps=2, peer_reps=1, cases=("gauss_r0.6", "discrete_uniform5")),
+    "small": Size(ns=(300, 1000), reps=10, peer_reps=3),
+    "medium": Size(ns=(300, 1000, 3000), reps=25, peer_reps=5),
+    "full": Size(ns=(300, 1000, 3000), reps=50, peer_reps=10),
+}
+
+
+def _task(size: str, method_names: list[str], seed: int, task) -> list[dict[str, Any]]:
+    case, n, rep = task
+    x, y, z = case.sample(n, rep, seed)
+    rows = []
+    for m in method_names:
+        if m == "sklearn":
+            row = M.run_sklearn(case, x, y, seed=rep)
+        else:
+            row = M.run_bayesmi(m, case, x, y, z, size, seed=rep)
+        if row is not None:
+            rows.append({"method": m, "case": case.name, "n": n, "rep": rep, **row})
+    return rows
+
+
+def _check_methods(methods: str | list[str] | None) -> list[str]:
+    available = M.available_methods()
+    if methods is None or methods == "all":
+        return available
+    if isinstance(methods, str):
+        methods = [s.strip() for s in methods.split(",") if s.strip()]
+    unknown = [m for m in methods if m not in available]
+    if unknown or not methods:
+        raise ValueError(
+            f"methods: unknown or unavailable method(s) {unknown or methods!r}; available here "
+            f"are {available} (gmmmi needs benchmarks/setup_gmmmi_env.sh)."
+        )
+    return list(methods)
+
+
+def run_suite(
+    size: str = "small",
+    *,
+    methods: str | list[str] | None = None,
+    cases: str | list[str] | None = None,
+    out: str | Path | None = None,
+    seed: int = 0,
+    n_jobs: int = 1,
+    progress: bool = True,
+    reps: int | None = None,
+    ns: tuple[int, ...] | None = None,
+):
+    """Run the validation suite and (with ``out``) write its table, summary and figures.
+
+    Parameters
+    ----------
+    size : {"tiny", "small", "medium", "full"}
+        Sample sizes and replicate counts (``SIZES``).
+    methods : list of str or comma-separated str, optional
+        Registered bayesmi methods and peers ("sklearn", "gmmmi"); default all available.
+    cases : list of str or comma-separated str, optional
+        Panel case names; default the size's cases (all but for "tiny").
+    out : path, optional
+        Folder for ``results.csv`` (one row per method and data set), ``summary.csv`` (per
+        method, case and n), ``meta.json`` and the figures.
+    seed : int
+        Seeds every data set (with the case, n and replicate).
+    n_jobs : int
+        Workers over data sets (each method runs single-threaded inside).
+    reps, ns : optional
+        Override the size's replicate count and sample sizes.
+
+    Returns
+    -------
+    results, summary : pandas.DataFrame
+    """
+    import pandas as pd
+
+    if size not in SIZES:
+        raise ValueError(f"size must be one of {sorted(SIZES)}, got {size!r}.")
+    spec = SIZES[size]
+    method_names = _check_methods(methods)
+    case_list = get_cases(cases if cases is not None else (list(spec.cases or []) or None))
+    ns = tuple(ns or spec.ns)
+    reps = int(reps or spec.reps)
+    tasks = [(c, n, r) for c in case_list for n in ns for r in range(reps)]
+    local = [m for m in method_names if m != "gmmmi"]
+    load0 = os.getloadavg()
+    t0 = time.perf_counter()
+    chunks = run_parallel(
+        partial(_task, size, local, seed),
+        tasks,
+        n_jobs=n_jobs,
+        progress=progress,
+        desc=f"validation ({size})",
+    )
+    rows = [row for chunk in chunks for row in chunk]
+    if "gmmmi" in method_names:
+        rows += _run_gmmmi(case_list, ns, min(reps, spec.peer_reps), seed, n_jobs)
+    elapsed = time.perf_counter() - t0
+    results = pd.DataFrame(rows)
+    truth = {c.name: c.truth_nats for c in case_list}
+    results.insert(2, "truth_nats", results["case"].map(truth))
+    summary = summarise(results, case_list)
+    if out is not None:
+        out = Path(out)
+        out.mkdir(parents=True, exist_ok=True)
+        results.to_csv(out / "results.csv", index=False, float_format="%.6g")
+        summary.to_csv(out / "summary.csv", index=False, float_format="%.4g")
+        meta = {
+            "command": " ".join(shlex.quote(a) for a in sys.argv) if sys.argv else "",
+            "size": size,
+            "methods": method_names,
+            "cases": [c.name for c in case_list],
+            "ns": list(ns),
+            "reps": reps,
+            "seed": seed,
+            "n_jobs": n_jobs,
+            "elapsed_seconds": round(elapsed, 1),
+            "loadavg_start": [round(v, 2) for v in load0],
+            "loadavg_end": [round(v, 2) for v in os.getloadavg()],
+            "cpu_count": os.cpu_count(),
+            "python": platform.python_version(),
+            "panel": {c.name: {"truth_nats": c.truth_nats, "source": c.source,
+                               "description": c.description} for c in case_list},
+        }  # fmt: skip
+        (out / "meta.json").write_text(json.dumps(meta, indent=1))
+        from benchmarks.validation.figures import plot_all
+
+        plot_all(results, summary, out)
+    return results, summary
+
+
+def _run_gmmmi(case_list: list[Case], ns, reps: int, seed: int, n_jobs: int) -> list[dict]:
+    """gmm-mi on the first ``reps`` replicate data sets of each 1-D continuous case."""
+    todo = [
+        (c, n, r)
+        for c in case_list
+        if c.one_dimensional and not c.discrete_y
+        for n in ns
+        for r in range(reps)
+    ]
+    if not todo:
+        return []
+    data = [c.sample(n, r, seed)[:2] for c, n, r in todo]
+    # One subprocess per worker, each with a share of the data sets.
+    k = max(1, min(n_jobs if n_jobs > 0 else os.cpu_count() or 1, len(todo)))
+    parts = [list(range(i, len(todo), k)) for i in range(k)]
+    outs = run_parallel(
+        lambda idx: M.run_gmmmi_batch([data[i] for i in idx]),
+        parts,
+        n_jobs=k,
+        progress=False,
+        backend="threading",
+    )
+    rows = []
+    for idx, part in zip(parts, outs, strict=True):
+        for i, row in zip(idx, part, strict=True):
+            c, n, r = todo[i]
+            rows.append({"method": "gmmmi", "case": c.name, "n": n, "rep": r, **row})
+    return rows
+
+
+def _binom_se(p: float, n: int) -> float:
+    return float(np.sqrt(max(p * (1 - p), 1e-12) / n)) if n else float("nan")
+
+
+def summarise(results, case_list: list[Case] | None = None):
+    """Per method, case and n: truth, mean estimate, bias, RMSE, spread of the estimates
+    across data sets against the method's own sd, coverage of the 50/90/95% HDIs and the 90%
+    equal-tailed interval (with binomial standard errors), median seconds, share of data sets
+    with a warning, errors."""
+    import pandas as pd
+
+    rows = []
+    for (method, case, n), g in results.groupby(["method", "case", "n"], sort=False):
+        ok = g[g["error"].fillna("") == ""] if "error" in g else g
+        truth = float(g["truth_nats"].iloc[0])
+        est = ok["estimate"].to_numpy(dtype=float) if "estimate" in ok else np.array([])
+        row = {
+            "method": method,
+            "case": case,
+            "n": int(n),
+            "truth_nats": truth,
+            "reps": len(ok),
+            "errors": len(g) - len(ok),
+            "mean_nats": float(np.mean(est)) if len(est) else np.nan,
+            "bias_nats": float(np.mean(est) - truth) if len(est) else np.nan,
+            "rmse_nats": float(np.sqrt(np.mean((est - truth) ** 2))) if len(est) else np.nan,
+            "sd_across_nats": float(np.std(est, ddof=1)) if len(est) > 1 else np.nan,
+            "mean_sd_nats": float(ok["sd"].mean()) if "sd" in ok else np.nan,
+        }
+        for p in LEVELS:
+            lo_c, hi_c = f"hdi{int(p * 100)}_lo", f"hdi{int(p * 100)}_hi"
+            if lo_c in ok and ok[lo_c].notna().any():
+                hit = ((ok[lo_c] <= truth) & (truth <= ok[hi_c])).to_numpy()
+                row[f"cover{int(p * 100)}"] = float(hit.mean())
+                row[f"cover{int(p * 100)}_se"] = _binom_se(hit.mean(), len(hit))
+            else:
+                row[f"cover{int(p * 100)}"] = row[f"cover{int(p * 100)}_se"] = np.nan
+        if "eti90_lo" in ok and ok["eti90_lo"].notna().any():
+            row["cover90_eti"] = float(
+                ((ok["eti90_lo"] <= truth) & (truth <= ok["eti90_hi"])).mean()
+            )
+        else:
+            row["cover90_eti"] = np.nan
+        row["median_seconds"] = float(g["seconds"].median())
+        warned = g["warnings"].fillna("").astype(str) != ""
+        row["warned_frac"] = float(warned.mean())
+        row["warnings"] = ";".join(sorted({w for s in g["warnings"].dropna() for w in
+                                           str(s).split(";") if w}))  # fmt: skip
+        errs = sorted(set(g["error"].dropna().astype(str)) - {""})
+        row["error_messages"] = " | ".join(e[:120] for e in errs)
+        rows.append(row)
+    order = {c.name: i for i, c in enumerate(case_list or [])}
+    out = pd.DataFrame(rows)
+    if len(out):
+        out["_o"] = out["case"].map(order)
+        out = out.sort_values(["method", "_o", "n"]).drop(columns="_o").reset_index(drop=True)
+    return out
+
+
+def pooled_coverage(summary):
+    """Per method: coverage of each interval pooled over every (case, n) it ran on, with the
+    worst cell; the 'at a glance' table of the docs."""
+    import pandas as pd
+
+    rows = []
+    for method, g in summary.groupby("method", sort=True):
+        w = g["reps"].to_numpy(dtype=float)
+        row = {"method": method, "cells": len(g), "data_sets": int(w.sum())}
+        for col in ("cover50", "cover90", "cover95", "cover90_eti"):
+            v = g[col].to_numpy(dtype=float)
+            keep = ~np.isnan(v)
+            row[col] = float(np.average(v[keep], weights=w[keep])) if keep.any() else np.nan
+        v90 = g["cover90"].to_numpy(dtype=float)
+        if (~np.isnan(v90)).any():
+            worst = g.iloc[int(np.nanargmin(v90))]
+            row["worst90"] = f"{worst['cover90']:.2f} ({worst['case']}, n={worst['n']})"
+        else:
+            row["worst90"] = ""
+        row["mean_abs_bias_nats"] = float(np.nanmean(np.abs(g["bias_nats"])))
+        row["median_seconds"] = float(np.nanmedian(g["median_seconds"]))
+        rows.append(row)
+    return pd.DataFrame(rows)

@@ -1,0 +1,113 @@
+"""Markdown tables of a validation run, for docs/validation.md:
+``python -m benchmarks.validation markdown RESULTS_FOLDER``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["markdown_tables", "panel_table"]
+
+
+def _fmt(v, digits: int = 3) -> str:
+    if v is None or (isinstance(v, float) and np.isnan(v)):
+        return "–"
+    if isinstance(v, float):
+        return f"{v:.{digits}f}"
+    return str(v).replace("|", "\\|")  # a bare | would end the table cell
+
+
+def _table(df, columns: dict[str, str], digits: int = 3) -> str:
+    head = "| " + " | ".join(columns.values()) + " |"
+    rule = "|" + "---|" * len(columns)
+    rows = [
+        "| " + " | ".join(_fmt(row[c], digits) for c in columns) + " |" for _, row in df.iterrows()
+    ]
+    return "\n".join([head, rule, *rows])
+
+
+def panel_table() -> str:
+    """The panel: name, quantity, dimensions, true value (nats), source of the value."""
+    import pandas as pd
+
+    from benchmarks.validation.panel import PANEL
+
+    df = pd.DataFrame(
+        [
+            {
+                "case": f"`{c.name}`",
+                "what": c.description,
+                "dims": f"{c.dx}+{c.dy}" + ("+1 (z)" if c.quantity == "cmi" else ""),
+                "truth": c.truth_nats,
+                "source": c.source,
+            }
+            for c in PANEL
+        ]
+    )
+    cols = {"case": "case", "what": "data", "dims": "dim x + y", "truth": "truth (nats)"}
+    return _table(df, cols | {"source": "source of the value"}, digits=4)
+
+
+def markdown_tables(folder: str | Path) -> str:
+    """Pooled coverage per method, then per case and n: bias, RMSE, coverage, time."""
+    import pandas as pd
+
+    from benchmarks.validation.run import pooled_coverage
+
+    summary = pd.read_csv(Path(folder) / "summary.csv")
+    pooled = pooled_coverage(summary)
+    for c in ("cover50", "cover90", "cover95", "cover90_eti"):
+        pooled[c] = [_fmt(v, 2) for v in pooled[c]]
+    out = ["### Pooled over the panel", ""]
+    out.append(
+        _table(
+            pooled,
+            {
+                "method": "method",
+                "cells": "cases x n",
+                "data_sets": "data sets",
+                "cover50": "50% HDI",
+                "cover90": "90% HDI",
+                "cover95": "95% HDI",
+                "cover90_eti": "90% equal-tailed",
+                "worst90": "worst 90% cell",
+                "mean_abs_bias_nats": "mean abs. bias (nats)",
+                "median_seconds": "median s",
+            },
+        )
+    )
+    out += ["", "### Per case and n", ""]
+    summary = summary.copy()
+    summary["cover90"] = [
+        _fmt(c, 2) + ("" if np.isnan(s) else f" ± {s:.2f}")
+        for c, s in zip(summary["cover90"], summary["cover90_se"], strict=True)
+    ]
+    for c in ("cover50", "cover95"):
+        summary[c] = [_fmt(v, 2) for v in summary[c]]
+    summary["sd_ratio"] = summary["mean_sd_nats"] / summary["sd_across_nats"]
+    summary["warned_frac"] = [
+        "" if f == 0 else f"{f:.0%} {w}"
+        for f, w in zip(summary["warned_frac"], summary["warnings"].fillna(""), strict=True)
+    ]
+    cols = {
+        "case": "case",
+        "n": "n",
+        "truth_nats": "truth",
+        "method": "method",
+        "reps": "data sets",
+        "mean_nats": "mean",
+        "bias_nats": "bias",
+        "rmse_nats": "RMSE",
+        "sd_ratio": "own sd / sd across",  # 1 where the method's spread is honest
+        "cover50": "50%",
+        "cover90": "90%",
+        "cover95": "95%",
+        "median_seconds": "s",
+        "warned_frac": "warned",
+    }
+    order = {c: i for i, c in enumerate(dict.fromkeys(summary["case"]))}
+    summary["_o"] = summary["case"].map(order)
+    summary = summary.sort_values(["_o", "n", "method"])
+    out.append(_table(summary, cols))
+    return "\n".join(out)

@@ -1,0 +1,155 @@
+"""The validation suite's panel holds what it claims (true values checked against Monte Carlo,
+invariance under the transforms), and the suite runs end to end on its tiny size."""
+
+import json
+
+import numpy as np
+import pytest
+from scipy.stats import multivariate_t
+
+from bayesmi import mixture, truth
+from benchmarks.validation import methods as M
+from benchmarks.validation.__main__ import main
+from benchmarks.validation.panel import PANEL, get_cases, mixture_model
+from benchmarks.validation.run import pooled_coverage, run_suite
+
+
+@pytest.mark.parametrize("rho, df, dim", [(0.0, 3, 1), (0.6, 5, 1), (0.5, 4, 2)])
+def test_student_t_closed_form_matches_monte_carlo(rho, df, dim):
+    # E[log p(x,y) - log p(x) - log p(y)] over 200k draws, densities from scipy (independent
+    # of the closed form); 4 standard errors.
+    x, y, mi_true = truth.student_t(rho, df, 200_000, dim=dim, seed=5)
+    scale = np.block([[np.eye(dim), rho * np.eye(dim)], [rho * np.eye(dim), np.eye(dim)]])
+    marg = multivariate_t(np.zeros(dim), np.eye(dim), df=df)
+    pmi = (
+        multivariate_t(np.zeros(2 * dim), scale, df=df).logpdf(np.hstack([x, y]))
+        - marg.logpdf(x)
+        - marg.logpdf(y)
+    )
+    se = pmi.std() / np.sqrt(len(pmi))
+    assert abs(pmi.mean() - mi_true) < 4 * se
+    assert mi_true > truth.gaussian_mi_value(rho, dim)  # the shared scale adds dependence
+
+
+def test_student_t_tends_to_the_gaussian():
+    assert truth.student_t_mi_value(0.6, 1e7) == pytest.approx(truth.gaussian_mi_value(0.6), 1e-5)
+
+
+def test_mixture_quadrature_matches_monte_carlo():
+    model = mixture_model()
+    value_mc, se = mixture.mi(model, 1, method="mc", n_samples=4_000_000,
+                              rng=np.random.default_rng(3))  # fmt: skip
+    case = get_cases("mixture_x")[0]
+    assert abs(case.truth_nats - value_mc) < 4 * se + 2e-4
+    assert se < 1e-3
+
+
+def test_discrete_uniform_exact_value():
+    # width 1: the intervals are disjoint, x determines the label: MI = log(5)
+    assert truth.discrete_uniform_mi_value(5, 1) == pytest.approx(np.log(5))
+    # Monte Carlo of log p(x|c) - log p(x) with the piecewise-constant density of x
+    x, _labels, mi_true = truth.discrete_uniform_shift(400_000, n_symbols=5, width=2, seed=2)
+    covering = np.minimum(np.floor(x), 4) - np.maximum(np.floor(x) - 1, 0) + 1
+    pmi = np.log(0.5) - np.log(covering / 10)
+    assert abs(pmi.mean() - mi_true) < 4 * pmi.std() / np.sqrt(len(pmi))
+    assert mi_true == pytest.approx(1.05492, abs=1e-5)
+
+
+@pytest.mark.parametrize("name", sorted(truth.TRANSFORMS))
+def test_transforms_are_strictly_increasing(name):
+    grid = np.linspace(-8, 8, 100_001)
+    assert np.all(np.diff(truth.TRANSFORMS[name](grid)) > 0)
+
+
+def test_mi_is_invariant_under_the_transforms():
+    # Equal-frequency bins depend on ranks only, which strictly increasing maps keep: the
+    # `bins` estimate of the transformed data equals that of the Gaussian pair exactly.
+    import bayesmi as bm
+
+    x, y, mi_true = truth.correlated_gaussian(0.6, 2000, seed=4)
+    kw = dict(method="bins", seed=0, progress=False, n_permutations=0, n_bootstrap=20)
+    ref = bm.estimate(x, y, **kw)
+    for fx, fy in [("exp", "half_cube"), ("asinh", "wiggly")]:
+        xt, yt, mi_t = truth.transformed_gaussian(0.6, 2000, fx=fx, fy=fy, seed=4)
+        assert mi_t == mi_true
+        assert bm.estimate(xt, yt, **kw).mean == pytest.approx(ref.mean, abs=1e-12)
+
+
+def test_embedding_keeps_the_gaussian_mi():
+    # The Gaussian MI of the sample covariance of the embedded data (closed form for a
+    # Gaussian) recovers the 2-D value: the map is invertible and the padding independent.
+    x, y, mi_true = truth.embedded_gaussian(0.6, 400_000, dim=2, embed_dim=4, seed=6)
+    assert x.shape == (400_000, 4)
+    cov = np.cov(np.hstack([x, y]).T)
+    assert mixture.gaussian_mi(cov, 4) == pytest.approx(mi_true, abs=0.005)
+    with pytest.raises(ValueError, match="embed_dim must be at least dim"):
+        truth.embedded_gaussian(0.6, 10, dim=3, embed_dim=2)
+
+
+def test_panel_cases_are_seeded_and_shaped():
+    for case in PANEL:
+        x, y, z = case.sample(50, rep=0)
+        x2, _, _ = case.sample(50, rep=0)
+        x3, _, _ = case.sample(50, rep=1)
+        np.testing.assert_array_equal(x, x2)
+        assert not np.array_equal(x, x3)
+        assert (z is not None) == (case.quantity == "cmi")
+        assert np.reshape(x, (50, -1)).shape[1] == case.dx
+        assert np.reshape(y, (50, -1)).shape[1] == case.dy
+        assert np.isfinite(case.truth_nats) and case.truth_nats >= 0 and case.source
+
+
+def test_gaussian_panel_truths_match_the_plug_in_formula():
+    # For Gaussian cases the Gaussian MI of a large sample's covariance is the truth.
+    for case in get_cases("gauss_r0.9,gauss_3d_r0.5"):
+        x, y, _ = case.sample(300_000, rep=0)
+        cov = np.cov(np.hstack([x, y]).T)
+        assert mixture.gaussian_mi(cov, case.dx) == pytest.approx(case.truth_nats, abs=0.006)
+
+
+def test_unknown_names_are_refused():
+    with pytest.raises(ValueError, match="cases: unknown case name"):
+        get_cases("gauss_r0.6,nope")
+    with pytest.raises(ValueError, match="methods: unknown or unavailable method"):
+        run_suite("tiny", methods="gmm,nope")
+    with pytest.raises(ValueError, match="size must be one of"):
+        run_suite("huge")
+
+
+def test_suite_runs_end_to_end(tmp_path):
+    results, summary = run_suite(
+        "tiny", methods="gmm,ksg,bins,sklearn", out=tmp_path, progress=False
+    )
+    for f in ("results.csv", "summary.csv", "meta.json", "coverage.png", "estimates.png",
+              "coverage_table.png"):  # fmt: skip
+        assert (tmp_path / f).stat().st_size > 0
+    meta = json.loads((tmp_path / "meta.json").read_text())
+    assert meta["panel"]["gauss_r0.6"]["truth_nats"] == pytest.approx(0.2231, abs=1e-4)
+    # every method on both tiny cases, two data sets each, no errors
+    assert len(summary) == 8 and (summary["reps"] == 2).all() and (summary["errors"] == 0).all()
+    got = summary.set_index(["method", "case"])
+    for col in ("cover50", "cover90", "cover95"):
+        assert got[col].drop("sklearn").between(0, 1).all()
+        assert got.loc["sklearn", col].isna().all()  # a point estimate has no interval
+    # scikit-learn's KSG and bayesmi's ksg core agree on the same data (both k = 3)
+    ks = results[results["method"].isin(["ksg", "sklearn"])].pivot_table(
+        index=["case", "rep"], columns="method", values="estimate"
+    )
+    np.testing.assert_allclose(ks["ksg"], ks["sklearn"], atol=0.02)
+    # estimates are near the truth at n = 200 (a loose check: these are two data sets)
+    assert (summary["rmse_nats"] < 0.3).all()
+    pooled = pooled_coverage(summary)
+    assert set(pooled["method"]) == {"gmm", "ksg", "bins", "sklearn"}
+
+
+def test_discrete_cases_use_each_method_discrete_option():
+    case = get_cases("discrete_uniform5")[0]
+    assert M.settings_for("gmm", "small", case) == {"categorical": True}
+    assert M.settings_for("ksg", "small", case) == {"n_permutations": 0, "discrete_y": True}
+
+
+def test_cli_list_and_bad_method(capsys):
+    assert main(["list"]) == 0
+    assert "student_df3_r0" in capsys.readouterr().out
+    assert main(["run", "--size", "tiny", "--methods", "nope", "--no-progress"]) == 2
+    assert "methods: unknown" in capsys.readouterr().err
