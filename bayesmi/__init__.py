@@ -4,13 +4,23 @@ from importlib.metadata import PackageNotFoundError, version
 
 from bayesmi.api import estimate, kl_marginals, methods
 from bayesmi.arviz_io import load
-from bayesmi.estimators import GMMMI, KSGMI, BinsMI, Estimator, HighMIWarning, register
+from bayesmi.estimators import (
+    GMMMI,
+    KSGMI,
+    BinsMI,
+    Estimator,
+    HighMIWarning,
+    LatentMI,
+    register,
+    training_log,
+)
 from bayesmi.exceptions import (
     BayesMIWarning,
     ComponentLimitWarning,
     ConvergenceWarning,
     NumericalErrorWarning,
 )
+from bayesmi.latent_sweep import LatentSweep, latent_sweep
 from bayesmi.report import report
 from bayesmi.result import MIResult, convert_units
 
@@ -28,14 +38,18 @@ __all__ = [
     "ConvergenceWarning",
     "Estimator",
     "HighMIWarning",
+    "LatentMI",
+    "LatentSweep",
     "MIResult",
     "NumericalErrorWarning",
     "__version__",
     "convert_units",
     "estimate",
     "kl_marginals",
+    "latent_sweep",
     "load",
     "methods",
     "register",
     "report",
+    "training_log",
 ]

@@ -4,6 +4,7 @@ from bayesmi.estimators.base import REGISTRY, Estimator, get_estimator, register
 from bayesmi.estimators.bins import BinsMI
 from bayesmi.estimators.gmm import GMMMI
 from bayesmi.estimators.ksg import KSGMI, HighMIWarning
+from bayesmi.estimators.latent import LatentMI, LatentModel, training_log
 
 __all__ = [
     "GMMMI",
@@ -12,6 +13,9 @@ __all__ = [
     "BinsMI",
     "Estimator",
     "HighMIWarning",
+    "LatentMI",
+    "LatentModel",
     "get_estimator",
     "register",
+    "training_log",
 ]
