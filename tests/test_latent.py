@@ -220,6 +220,13 @@ def test_bad_data():
         bm.estimate(x, y, method="latnet")
 
 
+@pytest.mark.skipif(torch.cuda.is_available(), reason="the error is for machines without CUDA")
+def test_cuda_without_a_gpu_is_a_clear_error():
+    x, y = embedded(200, 0)
+    with pytest.raises(ValueError, match="LatentMI: device='cuda' but torch sees no CUDA device"):
+        LatentMI(device="cuda", progress=False).estimate(x, y)
+
+
 def test_constant_columns_are_kept():
     """High-dimensional data often has columns that never change (dark pixels): they are
     standardised to zeros, not refused."""

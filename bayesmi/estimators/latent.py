@@ -400,6 +400,11 @@ class LatentMI(Estimator):
         device = self.device
         if device == "auto":
             device = "cuda" if torch.cuda.is_available() else "cpu"
+        elif device == "cuda" and not torch.cuda.is_available():
+            raise ValueError(
+                f"{type(self).__name__}: device='cuda' but torch sees no CUDA device; use "
+                "device='cpu', or 'auto' to take a GPU when there is one."
+            )
         n = len(x)
         seeds = spawn_seeds(self.seed, 3)
         xs, x_mean, x_sd = _standardise(x, self.clip)
