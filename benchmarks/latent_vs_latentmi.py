@@ -9,7 +9,8 @@ times another; 10^4 samples. True MI: -1/2 log2(1 - 3^2 / (6 * 3.5)) = 0.4037 bi
 latentmi runs in its own venv (``bash benchmarks/setup_latentmi_env.sh``) as a subprocess of
 ``latentmi_runner.py`` with its defaults; bayesmi runs here with its defaults. Both use one
 torch thread on the CPU, one after the other on the same data, so the machine load is the
-same for both (it is printed).
+same for both (it is printed). On a shared machine compare the CPU seconds: the
+wall time depends on what else runs.
 
 Usage::
 
@@ -66,9 +67,10 @@ def run_bayesmi(x, y, seed: int, **kw):
     import bayesmi as bm
 
     torch.set_num_threads(1)
-    t = time.perf_counter()
+    t, cpu = time.perf_counter(), time.process_time()
     r = bm.estimate(x, y, method="latent", seed=seed, progress=False, **kw)
     seconds = time.perf_counter() - t
+    cpu_seconds = time.process_time() - cpu
     b = r.to("bits")
     lo, hi = b.hdi(0.9)
     return {
@@ -79,6 +81,7 @@ def run_bayesmi(x, y, seed: int, **kw):
         "repeat_estimates_bits": (r.extras["repeat_estimate_nats"] / LN2).tolist(),
         "best_epochs": r.extras["member_best_epoch"].tolist(),
         "seconds": seconds,
+        "cpu_seconds": cpu_seconds,
     }
 
 
@@ -110,7 +113,8 @@ def main(argv=None):
             f"bayesmi  {ours['mi_bits']:.4f} bits (error {ours['mi_bits'] - truth_bits:+.4f}), "
             f"sd {ours['sd_bits']:.4f}, 90% HDI [{ours['hdi90_bits'][0]:.4f}, "
             f"{ours['hdi90_bits'][1]:.4f}] bits, MI >= {ours['at_least_95_bits']:.4f} bits "
-            f"w.p. 0.95; {ours['seconds']:.0f} s; load after {load()}",
+            f"w.p. 0.95; {ours['seconds']:.0f} s wall, {ours['cpu_seconds']:.0f} s CPU; "
+            f"load after {load()}",
             flush=True,
         )
         if not args.skip_latentmi:
@@ -118,9 +122,11 @@ def main(argv=None):
             rows.append({"tool": "latentmi (defaults)", "data_seed": ds, **theirs})
             print(
                 f"latentmi {theirs['mi_bits']:.4f} bits (error "
-                f"{theirs['mi_bits'] - truth_bits:+.4f}), no interval; {theirs['seconds']:.0f} s;"
-                f" load after {load()}; time ratio latentmi / bayesmi "
-                f"{theirs['seconds'] / ours['seconds']:.1f}x",
+                f"{theirs['mi_bits'] - truth_bits:+.4f}), no interval; "
+                f"{theirs['seconds']:.0f} s wall, {theirs['cpu_seconds']:.0f} s CPU; "
+                f"load after {load()}; latentmi / bayesmi: "
+                f"wall {theirs['seconds'] / ours['seconds']:.1f}x, "
+                f"CPU {theirs['cpu_seconds'] / ours['cpu_seconds']:.1f}x",
                 flush=True,
             )
     if args.json:
