@@ -5,14 +5,25 @@ from importlib.metadata import PackageNotFoundError, version
 from bayesmi.api import estimate, kl_marginals, methods
 from bayesmi.arviz_io import load
 from bayesmi.compare import Comparison, compare
-from bayesmi.estimators import GMMMI, KSGMI, BinsMI, Estimator, HighMIWarning, cite, register
+from bayesmi.estimators import (
+    GMMMI,
+    KSGMI,
+    BinsMI,
+    Estimator,
+    HighMIWarning,
+    LatentMI,
+    cite,
+    register,
+)
 from bayesmi.exceptions import (
     BayesMIWarning,
     ComponentLimitWarning,
     ConvergenceWarning,
     NumericalErrorWarning,
 )
+from bayesmi.latent_sweep import LatentSweep, latent_sweep
 from bayesmi.matrix import MIMatrix, load_matrix, mi_matrix
+from bayesmi.plotting import training_log
 from bayesmi.report import report
 from bayesmi.result import MIResult, convert_units
 
@@ -31,6 +42,8 @@ __all__ = [
     "ConvergenceWarning",
     "Estimator",
     "HighMIWarning",
+    "LatentMI",
+    "LatentSweep",
     "MIMatrix",
     "MIResult",
     "NumericalErrorWarning",
@@ -40,10 +53,12 @@ __all__ = [
     "convert_units",
     "estimate",
     "kl_marginals",
+    "latent_sweep",
     "load",
     "load_matrix",
     "methods",
     "mi_matrix",
     "register",
     "report",
+    "training_log",
 ]

@@ -4,6 +4,7 @@ from bayesmi.estimators.base import REGISTRY, Estimator, cite, get_estimator, re
 from bayesmi.estimators.bins import BinsMI
 from bayesmi.estimators.gmm import GMMMI
 from bayesmi.estimators.ksg import KSGMI, HighMIWarning
+from bayesmi.estimators.latent import LatentMI, LatentModel
 
 __all__ = [
     "GMMMI",
@@ -12,6 +13,8 @@ __all__ = [
     "BinsMI",
     "Estimator",
     "HighMIWarning",
+    "LatentMI",
+    "LatentModel",
     "cite",
     "get_estimator",
     "register",
