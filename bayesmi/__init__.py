@@ -4,12 +4,21 @@ from importlib.metadata import PackageNotFoundError, version
 
 from bayesmi.api import estimate, kl_marginals, methods
 from bayesmi.arviz_io import load
-from bayesmi.estimators import GMMMI, KSGMI, BinsMI, Estimator, HighMIWarning, register
+from bayesmi.estimators import (
+    GMMMI,
+    KSGMI,
+    BayesGMMMI,
+    BinsMI,
+    Estimator,
+    HighMIWarning,
+    register,
+)
 from bayesmi.exceptions import (
     BayesMIWarning,
     ComponentLimitWarning,
     ConvergenceWarning,
     NumericalErrorWarning,
+    SamplerWarning,
 )
 from bayesmi.report import report
 from bayesmi.result import MIResult, convert_units
@@ -22,6 +31,7 @@ except PackageNotFoundError:  # running from a source tree that is not installed
 __all__ = [
     "GMMMI",
     "KSGMI",
+    "BayesGMMMI",
     "BayesMIWarning",
     "BinsMI",
     "ComponentLimitWarning",
@@ -30,6 +40,7 @@ __all__ = [
     "HighMIWarning",
     "MIResult",
     "NumericalErrorWarning",
+    "SamplerWarning",
     "__version__",
     "convert_units",
     "estimate",
