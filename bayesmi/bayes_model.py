@@ -253,14 +253,20 @@ def fit_advi(
     n_components: int,
     priors: Priors,
     *,
-    n_iterations: int = 20_000,
+    n_iterations: int = 10_000,
+    learning_rate: float = 0.03,
     draws: int = 1000,
     seed: int = 0,
     progress: bool = False,
     verbose: bool = False,
 ) -> Draws:
     """Mean-field ADVI (Kucukelbir et al. 2017) of the mixture posterior; ``draws`` samples of
-    the fitted approximation, as one chain. The loss (negative ELBO) of every iteration is kept."""
+    the fitted approximation, as one chain. The loss (negative ELBO) of every iteration is kept.
+
+    Adam (Kingma & Ba 2015) at ``learning_rate``: with PyMC's default (adagrad, 1e-3) the fit of
+    a 1000-point Gaussian had not converged after 3000 steps (MI mean 0.11 nats for a truth of
+    0.22); with Adam at 0.03 it had.
+    """
     import pymc as pm
     from threadpoolctl import threadpool_limits
 
@@ -275,6 +281,7 @@ def fit_advi(
                 method="advi",
                 random_seed=seed,
                 progressbar=progress,
+                obj_optimizer=pm.adam(learning_rate=learning_rate),
             )
             idata = approx.sample(draws, random_seed=seed + 1)
     w, mu, chol = _unpack(idata.posterior, n_components, dim)

@@ -162,8 +162,10 @@ class BayesGMMMI(Estimator):
         Independent chains (at least 2 for R-hat).
     target_accept : float, default=0.9
         NUTS step-size target.
-    advi_iterations : int, default=20000
+    advi_iterations : int, default=10000
         ADVI optimisation steps.
+    advi_learning_rate : float, default=0.03
+        Adam step size of ADVI.
     weight_concentration, mean_sd, lkj_eta, sd_scale, sd_log_sd : float
         Prior hyperparameters (defaults 1.0, 2.0, 2.0, 0.5, 1.0), in standardised units.
     categorical : bool, default=False
@@ -229,7 +231,8 @@ class BayesGMMMI(Estimator):
         tune: int = 1000,
         chains: int = 2,
         target_accept: float = 0.9,
-        advi_iterations: int = 20_000,
+        advi_iterations: int = 10_000,
+        advi_learning_rate: float = 0.03,
         weight_concentration: float = 1.0,
         mean_sd: float = 2.0,
         lkj_eta: float = 2.0,
@@ -254,6 +257,7 @@ class BayesGMMMI(Estimator):
         self.chains = chains
         self.target_accept = target_accept
         self.advi_iterations = advi_iterations
+        self.advi_learning_rate = advi_learning_rate
         self.weight_concentration = weight_concentration
         self.mean_sd = mean_sd
         self.lkj_eta = lkj_eta
@@ -284,7 +288,8 @@ class BayesGMMMI(Estimator):
         check_positive_int(self.advi_iterations, "advi_iterations", caller=c, minimum=100)
         check_positive_int(self.n_mc, "n_mc", caller=c, minimum=100)
         check_positive_int(self.min_ess, "min_ess", caller=c, minimum=0)
-        for name in ("weight_concentration", "mean_sd", "lkj_eta", "sd_scale", "sd_log_sd"):
+        positive = ("weight_concentration", "mean_sd", "lkj_eta", "sd_scale", "sd_log_sd")
+        for name in (*positive, "advi_learning_rate"):
             value = getattr(self, name)
             if check_nonnegative(value, name, caller=c) == 0:
                 raise ValueError(f"{c}: {name} must be positive, got {value!r}.")
@@ -388,6 +393,7 @@ class BayesGMMMI(Estimator):
                 k,
                 self._priors(),
                 n_iterations=self.advi_iterations,
+                learning_rate=float(self.advi_learning_rate),
                 draws=self.draws,
                 seed=_seed_int(seed),
                 progress=self.progress,
