@@ -8,6 +8,7 @@ from bayesmi.compare import Comparison, compare
 from bayesmi.estimators import (
     GMMMI,
     KSGMI,
+    BayesGMMMI,
     BinsMI,
     Estimator,
     HighMIWarning,
@@ -20,6 +21,7 @@ from bayesmi.exceptions import (
     ComponentLimitWarning,
     ConvergenceWarning,
     NumericalErrorWarning,
+    SamplerWarning,
 )
 from bayesmi.latent_sweep import LatentSweep, latent_sweep
 from bayesmi.matrix import MIMatrix, load_matrix, mi_matrix
@@ -35,6 +37,7 @@ except PackageNotFoundError:  # running from a source tree that is not installed
 __all__ = [
     "GMMMI",
     "KSGMI",
+    "BayesGMMMI",
     "BayesMIWarning",
     "BinsMI",
     "Comparison",
@@ -47,6 +50,7 @@ __all__ = [
     "MIMatrix",
     "MIResult",
     "NumericalErrorWarning",
+    "SamplerWarning",
     "__version__",
     "cite",
     "compare",

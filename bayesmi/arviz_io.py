@@ -7,6 +7,8 @@ Layout of a result as ``InferenceData``:
   provenance (JSON).
 - ``bayesmi``: the extras that are not per draw (CV curves, the full-data model) and the
   pointwise values.
+- any further groups the result carries in ``MIResult.groups`` (a sampler's ``sample_stats``,
+  the ``observed_data``), as they are.
 """
 
 from __future__ import annotations
@@ -22,7 +24,19 @@ import numpy as np
 
 from bayesmi.result import QUANTITIES, MIResult, convert_units
 
-__all__ = ["from_inferencedata", "load", "plot", "save", "summary", "to_inferencedata"]
+__all__ = [
+    "dataset",
+    "from_inferencedata",
+    "load",
+    "mcmc_diagnostics",
+    "plot",
+    "save",
+    "summary",
+    "to_inferencedata",
+]
+
+#: Groups that to_inferencedata writes itself; any other group of a file is a carried group.
+_OWN_GROUPS = ("posterior", "bayesmi")
 
 
 def _az():
@@ -69,6 +83,12 @@ def to_inferencedata(result: MIResult):
         extra_vars["pointwise_nats"] = (("sample",), np.asarray(result.pointwise_nats))
     idata = az.InferenceData(posterior=posterior)
     idata.add_groups({"bayesmi": xr.Dataset(extra_vars)})
+    carried = {k: v for k, v in result.groups.items() if k not in _OWN_GROUPS}
+    if carried:
+        with warnings.catch_warnings():
+            # ArviZ warns about group names outside its schema; these are ours to keep.
+            warnings.simplefilter("ignore", UserWarning)
+            idata.add_groups(carried)
     return idata
 
 
@@ -97,6 +117,7 @@ def from_inferencedata(idata) -> MIResult:
         pointwise_nats=pointwise,
         extras=extras,
         bound=None if attrs.get("bound", "none") == "none" else attrs["bound"],
+        groups={g: idata[g] for g in idata.groups() if g not in _OWN_GROUPS},
     )
     result.model = _rebuild_model(result)
     return result
@@ -136,6 +157,33 @@ def load(path: str | os.PathLike) -> MIResult:
     idata = _az().from_netcdf(path)
     idata.load()  # read everything now, so the file is not held open
     return from_inferencedata(idata)
+
+
+def dataset(arrays: dict[str, np.ndarray]):
+    """An xarray Dataset of plain arrays (dims named ``<name>_dim_<i>``), for an extra group
+    such as ``observed_data``."""
+    import xarray as xr
+
+    return xr.Dataset(
+        {
+            k: (tuple(f"{k}_dim_{i}" for i in range(np.ndim(v))), np.asarray(v))
+            for k, v in arrays.items()
+        }
+    )
+
+
+def mcmc_diagnostics(draws: np.ndarray) -> dict[str, float]:
+    """Rank-normalised R-hat (with two chains or more), bulk and tail ESS of draws shaped
+    (chain, draw) (Vehtari et al. 2021, as ArviZ computes them)."""
+    az = _az()
+    draws = np.asarray(draws, dtype=np.float64)
+    out = {
+        "ess_bulk": float(az.ess(draws, method="bulk")),
+        "ess_tail": float(az.ess(draws, method="tail")),
+    }
+    if draws.shape[0] > 1:
+        out["r_hat"] = float(az.rhat(draws))
+    return out
 
 
 def _display_idata(result: MIResult):

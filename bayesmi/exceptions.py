@@ -1,6 +1,12 @@
 """The library's own warning classes, so users can filter or escalate them."""
 
-__all__ = ["BayesMIWarning", "ComponentLimitWarning", "ConvergenceWarning", "NumericalErrorWarning"]
+__all__ = [
+    "BayesMIWarning",
+    "ComponentLimitWarning",
+    "ConvergenceWarning",
+    "NumericalErrorWarning",
+    "SamplerWarning",
+]
 
 
 class BayesMIWarning(UserWarning):
@@ -17,3 +23,8 @@ class ComponentLimitWarning(BayesMIWarning):
 
 class NumericalErrorWarning(BayesMIWarning):
     """The numerical error of an integral is not small against the spread of the draws."""
+
+
+class SamplerWarning(ConvergenceWarning):
+    """MCMC diagnostics failed: divergent transitions, R-hat of the quantity above its limit, or
+    a bulk effective sample size below its minimum."""

@@ -58,6 +58,10 @@ class MIResult:
         Set where the method estimates a bound on the quantity, not the quantity (InfoNCE,
         NWJ and Donsker-Varadhan critics, latent MI by the data-processing inequality): the
         printout says so and :meth:`at_least` reads the draws as "MI >= a with probability p".
+    groups : dict of str to xarray.Dataset
+        Further ArviZ groups that travel with the result, such as a sampler's ``sample_stats``
+        and the ``observed_data`` (``bayes_gmm``); kept by :meth:`to_inferencedata`,
+        :meth:`save` and :func:`bayesmi.load`.
 
     Examples
     --------
@@ -76,6 +80,7 @@ class MIResult:
     extras: dict[str, np.ndarray] = field(default_factory=dict)
     model: Any = field(default=None, compare=False)
     bound: str | None = None
+    groups: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
         d = np.asarray(self.draws_nats, dtype=np.float64)

@@ -1,6 +1,7 @@
 """One module per method; importing this package registers them all."""
 
 from bayesmi.estimators.base import REGISTRY, Estimator, cite, get_estimator, register
+from bayesmi.estimators.bayes_gmm import BayesGMMMI
 from bayesmi.estimators.bins import BinsMI
 from bayesmi.estimators.gmm import GMMMI
 from bayesmi.estimators.ksg import KSGMI, HighMIWarning
@@ -10,6 +11,7 @@ __all__ = [
     "GMMMI",
     "KSGMI",
     "REGISTRY",
+    "BayesGMMMI",
     "BinsMI",
     "Estimator",
     "HighMIWarning",

@@ -1,0 +1,267 @@
+"""bayes_gmm against known truths, its diagnostics, its ArviZ record and its guarantees.
+
+Compilation dominates the cost of this file: every test here uses one of three model structures
+(1 component over 2 dimensions, 2 components over 2, 1 component over 3) for nutpie, so each is
+compiled once per process and the data swapped in.
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+
+import bayesmi as bm
+from bayesmi import mixture, truth
+from bayesmi.estimators.bayes_gmm import quantity_draws
+from bayesmi.mixture import GaussianMixtureModel
+
+pytest.importorskip("pymc")
+pytest.importorskip("nutpie")
+
+QUIET = {"progress": False}
+
+
+def _fit(x, y, z=None, **kw):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", bm.SamplerWarning)  # the known-truth fits must be clean
+        return bm.estimate(x, y, z, method="bayes_gmm", **QUIET, **kw)
+
+
+@pytest.fixture(scope="module")
+def gaussian():
+    # rho = 0.6: I = -1/2 log(1 - 0.36) = 0.2231 nats (Cover & Thomas, example 8.5.1).
+    x, y, mi_true = truth.correlated_gaussian(0.6, n=1000, seed=1)
+    return x, y, mi_true, _fit(x, y, seed=0)
+
+
+@pytest.fixture(scope="module")
+def two_component():
+    # A two-component mixture over (x, y) whose MI has no closed form: its value comes from
+    # bayesmi.mixture's Monte Carlo with 4e6 points (standard error below 1e-3 nats).
+    true = GaussianMixtureModel(
+        np.array([0.4, 0.6]),
+        np.array([[-1.5, 1.0], [1.0, -0.5]]),
+        np.array([[[1.0, 0.7], [0.7, 1.0]], [[0.6, -0.2], [-0.2, 0.5]]]),
+    )
+    mi_true, se = mixture.mi(
+        true, 1, method="mc", n_samples=4_000_000, rng=np.random.default_rng(0)
+    )
+    u = true.sample(1000, np.random.default_rng(2))
+    r = _fit(u[:, 0], u[:, 1], seed=0, n_components=2, draws=500, tune=500)
+    return mi_true, se, r
+
+
+def test_gaussian_interval_covers_truth_and_chains_mix(gaussian):
+    _, _, mi_true, r = gaussian
+    lo, hi = r.hdi(0.9)
+    assert lo < mi_true < hi  # 0.2231 nats
+    assert r.kind == "posterior" and r.quantity == "mi" and r.method == "bayes_gmm"
+    assert r.draws_nats.shape == (2, 1000)
+    diag = r.provenance["diagnostics"]
+    assert diag["r_hat"] <= 1.01 and diag["divergences"] == 0
+    assert r.provenance["n_components_used"] == 1  # cross-validation keeps one Gaussian
+
+
+def test_summary_has_rhat_and_ess(gaussian):
+    table = gaussian[3].summary()
+    assert table.loc["mi", "r_hat"] <= 1.01
+    assert table.loc["mi", "ess_bulk"] > 400
+    assert table.loc["mi", "units"] == "nats"
+
+
+def test_inferencedata_groups_and_save_load(gaussian, tmp_path):
+    x, y, _, r = gaussian
+    idata = r.to_inferencedata()
+    assert {"posterior", "sample_stats", "observed_data"} <= set(idata.groups())
+    post = idata.posterior
+    for name in ("mi", "weights", "means", "covs"):
+        assert post[name].dims[:2] == ("chain", "draw")
+    assert post["covs"].shape == (2, 1000, 1, 2, 2)
+    assert "diverging" in idata.sample_stats
+    np.testing.assert_allclose(idata.observed_data["u"].values, np.hstack([x, y]))
+    # The reported mixture is in data units: its mean covariance is close to the sample one.
+    cov_post = post["covs"].values.mean(axis=(0, 1))[0]
+    np.testing.assert_allclose(cov_post, np.cov(np.hstack([x, y]).T), rtol=0.1, atol=0.02)
+    back = bm.load(r.save(tmp_path / "r.nc"))
+    np.testing.assert_array_equal(back.draws_nats, r.draws_nats)
+    assert {"sample_stats", "observed_data"} <= set(back.groups)
+    assert set(back.to_inferencedata().groups()) == set(idata.groups())
+
+
+def test_posterior_sd_shrinks_as_one_over_root_n():
+    x, y, _ = truth.correlated_gaussian(0.6, n=2000, seed=5)
+    small = _fit(x[:500], y[:500], seed=1, draws=500, tune=500)
+    large = _fit(x, y, seed=1, draws=500, tune=500)
+    # 1/sqrt(n) predicts a ratio of 2; 500 draws per chain leave a few per cent of noise.
+    assert 1.5 < small.sd / large.sd < 2.7
+    assert large.provenance["compiled_model_reused"]  # same structure: no second compilation
+
+
+def test_two_component_mixture_interval_covers_mc_truth(two_component):
+    mi_true, se, r = two_component
+    assert se < 1e-3
+    lo, hi = r.hdi(0.9)
+    assert lo < mi_true < hi
+    assert r.provenance["diagnostics"]["r_hat"] <= 1.01
+
+
+def test_label_switching_leaves_every_draw_unchanged(two_component):
+    _, _, r = two_component
+    w, mu, cov = (r.extras[k] for k in ("weights", "means", "covs"))
+    rng = np.random.default_rng(0)
+    perm = np.argsort(rng.random(w.shape), axis=2)  # a random relabelling in every draw
+    assert (perm[..., 0] == 1).any() and (perm[..., 0] == 0).any()
+    w2 = np.take_along_axis(w, perm, axis=2)
+    mu2 = np.take_along_axis(mu, perm[..., None], axis=2)
+    cov2 = np.take_along_axis(cov, perm[..., None, None], axis=2)
+    seed = 123
+    ref, _ = quantity_draws(w, mu, cov, "mi", (1, 1), seed=seed)
+    again, _ = quantity_draws(w2, mu2, cov2, "mi", (1, 1), seed=seed)
+    np.testing.assert_array_equal(again, ref)
+    # Also by Monte Carlo, where the order of components would change the random stream.
+    ref_mc, _ = quantity_draws(
+        w[:, :20], mu[:, :20], cov[:, :20], "mi", (1, 1), mi_method="mc", n_mc=2000, seed=seed
+    )
+    again_mc, _ = quantity_draws(
+        w2[:, :20], mu2[:, :20], cov2[:, :20], "mi", (1, 1), mi_method="mc", n_mc=2000, seed=seed
+    )
+    np.testing.assert_array_equal(again_mc, ref_mc)
+    # And the estimator's own draws are those of the stored mixtures.
+    np.testing.assert_allclose(ref, r.draws_nats, rtol=0, atol=1e-12)
+
+
+def test_conditional_mi_against_closed_form():
+    # X = cZ + U, Y = cZ + V, corr(U, V) = 0.5: I(X;Y|Z) = -1/2 log(0.75) = 0.1438 nats.
+    x, y, z, cmi_true = truth.gaussian_cmi(0.5, 1.0, n=800, seed=3)
+    r = _fit(x, y, z, seed=0, draws=500, tune=500)
+    assert r.quantity == "cmi"
+    assert abs(r.mean - cmi_true) < 4 * r.sd
+    lo, hi = r.hdi(0.9)
+    assert lo < cmi_true < hi
+
+
+def test_kl_between_marginals_against_closed_form():
+    # X ~ N(0,1), Y ~ N(1, 1.5^2): KL = log 1.5 + (1 + 1) / (2 * 2.25) - 1/2 = 0.3499 nats; the
+    # model is fitted to standardised data, so this also checks that the scaling is undone.
+    x, y, kl_true = truth.gaussian_kl(1.0, 1.5, 0.5, n=1000, seed=4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", bm.SamplerWarning)
+        r = bm.kl_marginals(x, y, method="bayes_gmm", seed=0, draws=500, tune=500, **QUIET)
+    assert r.quantity == "kl" and r.kind == "posterior"
+    assert abs(r.mean - kl_true) < 4 * r.sd
+    lo, hi = r.hdi(0.9)
+    assert lo < kl_true < hi
+
+
+def test_categorical_y():
+    # Classes 0/1 with probabilities 0.3/0.7 and x | c ~ N(m_c, I_2): the truth by high-precision
+    # Monte Carlo through bayesmi.mixture.mi_categorical.
+    rng = np.random.default_rng(8)
+    n = 600
+    labels = (rng.random(n) < 0.7).astype(int)
+    centres = np.array([[0.0, 0.0], [1.0, 0.5]])
+    x = centres[labels] + rng.standard_normal((n, 2))
+    models = [GaussianMixtureModel(np.ones(1), c[None], np.eye(2)[None]) for c in centres]
+    mi_true, _ = mixture.mi_categorical(
+        models, np.array([0.3, 0.7]), method="mc", n_samples=1_000_000, rng=rng
+    )
+    r = bm.estimate(
+        x,
+        np.where(labels == 1, "b", "a"),
+        method="bayes_gmm",
+        categorical=True,
+        seed=0,
+        draws=500,
+        tune=500,
+        **QUIET,
+    )
+    assert r.draws_nats.shape == (2, 500)
+    lo, hi = r.hdi(0.9)
+    assert lo < mi_true < hi
+    assert r.extras["class_probs"].shape == (2, 500, 2)
+    assert r.to_inferencedata().sample_stats["diverging"].dims[0] == "y_class"
+
+
+def test_same_seed_same_draws_and_sampler_warnings():
+    x, y, _ = truth.correlated_gaussian(0.6, n=300, seed=9)
+    kw = {"method": "bayes_gmm", "draws": 20, "tune": 20, **QUIET}
+    with pytest.warns(bm.SamplerWarning, match=r"bulk ESS of MI \d+ < 400"):
+        a = bm.estimate(x, y, seed=4, **kw)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", bm.SamplerWarning)
+        b = bm.estimate(x, y, seed=4, **kw)
+        c = bm.estimate(x, y, seed=5, **kw)
+    np.testing.assert_array_equal(a.draws_nats, b.draws_nats)
+    assert not np.array_equal(a.draws_nats, c.draws_nats)
+    assert issubclass(bm.SamplerWarning, bm.BayesMIWarning)
+
+
+def test_quiet_without_progress(capfd):
+    x, y, _ = truth.correlated_gaussian(0.6, n=200, seed=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", bm.SamplerWarning)
+        bm.estimate(x, y, method="bayes_gmm", seed=0, draws=20, tune=20, **QUIET)
+    out, err = capfd.readouterr()
+    assert out == "" and err == ""
+
+
+def test_advi_is_marked_variational():
+    x, y, mi_true = truth.correlated_gaussian(0.6, n=1000, seed=1)
+    r = bm.estimate(
+        x,
+        y,
+        method="bayes_gmm",
+        inference="advi",
+        advi_iterations=3000,
+        draws=300,
+        seed=0,
+        **QUIET,
+    )
+    assert r.kind == "variational" and r.draws_nats.shape == (1, 300)
+    assert abs(r.mean - mi_true) < 0.05  # a point-estimate route: close, its spread not trusted
+    assert len(r.extras["log_loss"]) == 3000 and np.isfinite(r.extras["log_loss"]).all()
+    assert "sample_stats" not in r.to_inferencedata().groups()
+
+
+@pytest.mark.parametrize(
+    ("params", "error", "match"),
+    [
+        ({"n_components": 0}, ValueError, "n_components must be >= 1, got 0"),
+        ({"n_components": 1.5}, TypeError, "n_components must be an integer, got 1.5"),
+        ({"inference": "mcmc"}, ValueError, r"inference must be one of \('nuts', 'advi'\)"),
+        ({"sampler": "stan"}, ValueError, r"sampler must be one of \('nutpie', 'pymc'\)"),
+        ({"draws": 5}, ValueError, "draws must be >= 10, got 5"),
+        ({"chains": 0}, ValueError, "chains must be >= 1, got 0"),
+        ({"target_accept": 1.5}, ValueError, "target_accept must lie strictly between 0 and 1"),
+        ({"lkj_eta": 0.0}, ValueError, "lkj_eta must be positive, got 0.0"),
+        ({"mean_sd": -1.0}, ValueError, "mean_sd must be a non-negative number"),
+        ({"max_rhat": 0.9}, ValueError, "max_rhat must be a number >= 1, got 0.9"),
+        ({"mi_method": "exact"}, ValueError, "mi_method must be one of"),
+    ],
+)
+def test_bad_parameters(params, error, match):
+    x, y, _ = truth.correlated_gaussian(0.6, n=50, seed=0)
+    with pytest.raises(error, match=f"BayesGMMMI: {match}"):
+        bm.estimate(x, y, method="bayes_gmm", **params, **QUIET)
+
+
+def test_bad_data():
+    x, y, _ = truth.correlated_gaussian(0.6, n=50, seed=0)
+    est = bm.BayesGMMMI(**QUIET)
+    bad = x.copy()
+    bad[3] = np.nan
+    with pytest.raises(ValueError, match="BayesGMMMI: x contains NaN values in 1 rows"):
+        est.estimate(bad, y)
+    with pytest.raises(ValueError, match="BayesGMMMI: x has 5 samples, fewer than the 10"):
+        est.estimate(x[:5], y[:5])
+    with pytest.raises(ValueError, match="x, y must have the same number of rows"):
+        est.estimate(x, y[:40])
+    with pytest.raises(ValueError, match="KL between marginals needs x and y of the same dim"):
+        est.kl_marginals(np.hstack([x, y]), y)
+    cat = bm.BayesGMMMI(categorical=True, **QUIET)
+    with pytest.raises(ValueError, match="conditional MI is not available with categorical"):
+        cat.estimate(x, np.zeros(50), z=y)
+    with pytest.raises(ValueError, match="y has a single class"):
+        cat.estimate(x, np.zeros(50))
+    with pytest.raises(ValueError, match="class 1 of y has 3 samples, fewer than the 10"):
+        cat.estimate(x, np.r_[np.zeros(47), np.ones(3)])
