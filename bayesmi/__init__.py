@@ -4,7 +4,16 @@ from importlib.metadata import PackageNotFoundError, version
 
 from bayesmi.api import estimate, kl_marginals, methods
 from bayesmi.arviz_io import load
-from bayesmi.estimators import GMMMI, KSGMI, BinsMI, Estimator, HighMIWarning, register
+from bayesmi.estimators import (
+    GMMMI,
+    KSGMI,
+    BinsMI,
+    Estimator,
+    HighMIWarning,
+    InfoNCECeilingWarning,
+    NeuralMI,
+    register,
+)
 from bayesmi.exceptions import (
     BayesMIWarning,
     ComponentLimitWarning,
@@ -19,6 +28,16 @@ try:
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0+unknown"
 
+
+def __getattr__(name: str):
+    # bm.neural without importing torch at ``import bayesmi``.
+    if name == "neural":
+        import importlib
+
+        return importlib.import_module("bayesmi.neural")
+    raise AttributeError(f"module 'bayesmi' has no attribute {name!r}")
+
+
 __all__ = [
     "GMMMI",
     "KSGMI",
@@ -28,7 +47,9 @@ __all__ = [
     "ConvergenceWarning",
     "Estimator",
     "HighMIWarning",
+    "InfoNCECeilingWarning",
     "MIResult",
+    "NeuralMI",
     "NumericalErrorWarning",
     "__version__",
     "convert_units",
