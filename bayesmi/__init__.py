@@ -12,7 +12,9 @@ from bayesmi.estimators import (
     BinsMI,
     Estimator,
     HighMIWarning,
+    InfoNCECeilingWarning,
     LatentMI,
+    NeuralMI,
     cite,
     register,
 )
@@ -34,6 +36,16 @@ try:
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0+unknown"
 
+
+def __getattr__(name: str):
+    # bm.neural without importing torch at ``import bayesmi``.
+    if name == "neural":
+        import importlib
+
+        return importlib.import_module("bayesmi.neural")
+    raise AttributeError(f"module 'bayesmi' has no attribute {name!r}")
+
+
 __all__ = [
     "GMMMI",
     "KSGMI",
@@ -45,10 +57,12 @@ __all__ = [
     "ConvergenceWarning",
     "Estimator",
     "HighMIWarning",
+    "InfoNCECeilingWarning",
     "LatentMI",
     "LatentSweep",
     "MIMatrix",
     "MIResult",
+    "NeuralMI",
     "NumericalErrorWarning",
     "SamplerWarning",
     "__version__",

@@ -6,6 +6,7 @@ from bayesmi.estimators.bins import BinsMI
 from bayesmi.estimators.gmm import GMMMI
 from bayesmi.estimators.ksg import KSGMI, HighMIWarning
 from bayesmi.estimators.latent import LatentMI, LatentModel
+from bayesmi.estimators.neural import InfoNCECeilingWarning, NeuralMI
 
 __all__ = [
     "GMMMI",
@@ -15,8 +16,10 @@ __all__ = [
     "BinsMI",
     "Estimator",
     "HighMIWarning",
+    "InfoNCECeilingWarning",
     "LatentMI",
     "LatentModel",
+    "NeuralMI",
     "cite",
     "get_estimator",
     "register",
