@@ -18,6 +18,10 @@ from bayesmi.mixture import GaussianMixtureModel
 pytest.importorskip("pymc")
 pytest.importorskip("nutpie")
 
+# One xdist worker for the whole file (honoured with `pytest -n 2 --dist loadgroup`): the compiled
+# models are cached per process, so splitting the file would compile each structure twice.
+pytestmark = pytest.mark.xdist_group("bayes_gmm")
+
 QUIET = {"progress": False}
 
 

@@ -543,6 +543,7 @@ class BayesGMMMI(Estimator):
             inference=self.inference,
             sampler=self.sampler if kind == "posterior" else "advi",
             compile_seconds=getattr(post, "compile_seconds", None),
+            compile_cpu_seconds=getattr(post, "compile_cpu_seconds", None),
             compiled_model_reused=getattr(post, "cached", None),
             diagnostics=diag,
         )
@@ -625,6 +626,7 @@ def _merge_stats(posts: list) -> Any:
     return SimpleNamespace(
         sample_stats=stats,
         compile_seconds=sum(p.compile_seconds for p in posts),
+        compile_cpu_seconds=sum(p.compile_cpu_seconds for p in posts),
         cached=all(p.cached for p in posts),
         loss=None,
     )
