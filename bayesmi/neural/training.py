@@ -339,15 +339,19 @@ def train_critics(
     run_mi = np.zeros(n_members)
     run_count = 0
     it = 0
+    pos, order = n_train, None
     bar = tqdm(
         total=max_iterations, desc=f"{caller} ({objective})", disable=not progress, leave=False
     )
     try:
         while it < max_iterations:
-            # Each member draws its batch from its own train part (without replacement within
-            # a batch).
-            pick = np.argsort(batch_rng.random((n_members, n_train)), axis=1)[:, :batch]
-            idx = np.take_along_axis(splits.train, pick, axis=1)
+            # Each member walks through its own train part in its own random order (epochs),
+            # so a batch never holds one sample twice.
+            if pos + batch > n_train:
+                order = np.argsort(batch_rng.random((n_members, n_train)), axis=1)
+                pos = 0
+            idx = np.take_along_axis(splits.train, order[:, pos : pos + batch], axis=1)
+            pos += batch
             x, y = source.get(idx)
             cols = negative_columns(batch, k, neg_rng).to(device)
             s = ensemble(x, y, cols)
