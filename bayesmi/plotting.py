@@ -5,6 +5,8 @@ The plot of the draws themselves is :meth:`bayesmi.MIResult.plot` (ArviZ).
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from bayesmi.mixture import GaussianMixtureModel
@@ -101,15 +103,26 @@ def plot_cv_curve(result: MIResult, ax=None):
     return ax
 
 
-def training_log(result: MIResult):
-    """The training log of a neural or latent result as a pandas DataFrame: iteration, member,
-    split ("train" or "validation"), loss and MI (nats; NaN where not evaluated)."""
+def training_log(result) -> Any:
+    """The training log as a pandas DataFrame: iteration, member (ensemble member or repeat),
+    split ("train" or "validation"), loss and mi_nats (NaN where not evaluated).
+
+    Takes an MIResult of a neural or latent method (or of ``bayes_gmm`` with ADVI), a
+    ``bayesmi.neural.TrainResult``, or a dict holding the ``log_*`` arrays."""
     import pandas as pd
 
-    e = result.extras
+    if hasattr(result, "extras"):
+        e = result.extras
+    elif hasattr(result, "log"):
+        e = result.log
+    else:
+        e = result
     missing = [k for k in TRAINING_LOG_KEYS if k not in e]
     if missing:
-        raise ValueError(f"training_log: this result has no training log (missing {missing}).")
+        raise ValueError(
+            f"training_log: no training log here (missing {missing}); it comes with results of "
+            "the neural and latent methods, bayes_gmm's ADVI, and bayesmi.neural.train_critics."
+        )
     return pd.DataFrame(
         {
             "iteration": np.asarray(e["log_iteration"], dtype=np.int64),
@@ -121,29 +134,41 @@ def training_log(result: MIResult):
     )
 
 
-def plot_training(result: MIResult, ax=None, units: str | None = None):
-    """Training curves: held-out MI (and training MI where logged) against the iteration,
-    one line per ensemble member or repeat, in ``units`` (default the result's)."""
+def plot_training(result, *, units: str | None = None, truth_nats: float | None = None, ax=None):
+    """Each member's MI on training batches (dotted, thin) and validation data (solid) against
+    the iteration, in ``units`` (default the result's, else nats); ``truth_nats`` draws a
+    reference line. Where no MI was logged (an autoencoder, ADVI), the loss is drawn instead.
+    Returns the matplotlib axes."""
     import matplotlib.pyplot as plt
 
     from bayesmi.result import convert_units
 
-    log = training_log(result)
-    units = units or result.units
+    df = training_log(result)
+    units = units or getattr(result, "units", "nats")
     if ax is None:
-        _, ax = plt.subplots(figsize=(5.5, 3.5))
-    styles = {"validation": "-", "train": ":"}
-    for (member, split), part in log.dropna(subset=["mi_nats"]).groupby(["member", "split"]):
+        _, ax = plt.subplots(figsize=(6, 3.5))
+    use_mi = df["mi_nats"].notna().any()
+    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for (member, split), g in df.groupby(["member", "split"]):
+        valid = split == "validation"
+        values = g["mi_nats"].to_numpy() if use_mi else g["loss"].to_numpy()
+        keep = np.isfinite(values)
         ax.plot(
-            part["iteration"],
-            convert_units(part["mi_nats"].to_numpy(), units),
-            styles[split],
-            color=f"C{int(member) % 10}",
-            lw=1,
-            label=f"{split}" if member == log["member"].min() else None,
+            g["iteration"].to_numpy()[keep],
+            convert_units(values[keep], units) if use_mi else values[keep],
+            color=colours[int(member) % len(colours)],
+            lw=1.6 if valid else 0.6,
+            alpha=1.0 if valid else 0.5,
+            ls="-" if valid else ":",
+            label=f"member {member}" if valid else None,
         )
+    if truth_nats is not None and use_mi:
+        ax.axhline(convert_units(truth_nats, units), color="k", ls="--", lw=1, label="truth")
     ax.set_xlabel("iteration")
-    ax.set_ylabel(f"MI estimate [{units}]")
-    ax.set_title("training curves (one colour per member)", fontsize="small")
-    ax.legend(loc="best", fontsize="small")
+    ax.set_ylabel(f"MI [{units}]" if use_mi else "loss")
+    ax.set_title(
+        f"{'MI' if use_mi else 'loss'}: training (dotted) and validation (solid) per member",
+        fontsize="small",
+    )
+    ax.legend(fontsize=7, ncol=2)
     return ax

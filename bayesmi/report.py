@@ -101,7 +101,7 @@ def _figures(r: MIResult) -> list[tuple[str, str]]:
         plot_cv_curve(r, ax=ax)
         figs.append(("cross-validation of the component count", _png(fig)))
     if all(k in r.extras for k in TRAINING_LOG_KEYS):
-        fig, ax = plt.subplots(figsize=(5.5, 3.5))
+        fig, ax = plt.subplots(figsize=(6, 3.5))
         plot_training(r, ax=ax)
         figs.append(("training curves", _png(fig)))
     return figs

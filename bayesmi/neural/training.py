@@ -26,6 +26,7 @@ import torch
 from torch import nn
 from torch.func import functional_call, stack_module_state, vmap
 
+from bayesmi import plotting as _plotting
 from bayesmi.exceptions import ConvergenceWarning
 from bayesmi.neural import bounds
 from bayesmi.neural.critics import negative_columns
@@ -42,7 +43,7 @@ __all__ = [
     "training_log",
 ]
 
-LOG_KEYS = ("log_iteration", "log_member", "log_split", "log_loss", "log_mi_nats")
+LOG_KEYS = _plotting.TRAINING_LOG_KEYS
 
 
 # -- data -----------------------------------------------------------------------------------
@@ -339,15 +340,19 @@ def train_critics(
     run_mi = np.zeros(n_members)
     run_count = 0
     it = 0
+    pos, order = n_train, None
     bar = tqdm(
         total=max_iterations, desc=f"{caller} ({objective})", disable=not progress, leave=False
     )
     try:
         while it < max_iterations:
-            # Each member draws its batch from its own train part (without replacement within
-            # a batch).
-            pick = np.argsort(batch_rng.random((n_members, n_train)), axis=1)[:, :batch]
-            idx = np.take_along_axis(splits.train, pick, axis=1)
+            # Each member walks through its own train part in its own random order (epochs),
+            # so a batch never holds one sample twice.
+            if pos + batch > n_train:
+                order = np.argsort(batch_rng.random((n_members, n_train)), axis=1)
+                pos = 0
+            idx = np.take_along_axis(splits.train, order[:, pos : pos + batch], axis=1)
+            pos += batch
             x, y = source.get(idx)
             cols = negative_columns(batch, k, neg_rng).to(device)
             s = ensemble(x, y, cols)
@@ -483,66 +488,9 @@ def evaluate_critics(
 
 
 # -- the log --------------------------------------------------------------------------------
-def training_log(result_or_extras) -> Any:
-    """The training log as a pandas DataFrame: iteration, member, split ("train" or
-    "validation"), loss, mi_nats (the readout on training batches, averaged since the last
-    score, or on the validation part). Takes an MIResult, a TrainResult or a dict of extras."""
-    import pandas as pd
-
-    if hasattr(result_or_extras, "extras"):
-        ex = result_or_extras.extras
-    elif hasattr(result_or_extras, "log"):
-        ex = result_or_extras.log
-    else:
-        ex = result_or_extras
-    missing = [k for k in LOG_KEYS if k not in ex]
-    if missing:
-        raise ValueError(
-            f"training_log: no training log here (missing {missing}); it comes with results of "
-            "method='neural' and from train_critics."
-        )
-    return pd.DataFrame(
-        {
-            "iteration": np.asarray(ex["log_iteration"], dtype=np.int64),
-            "member": np.asarray(ex["log_member"], dtype=np.int64),
-            "split": np.where(np.asarray(ex["log_split"]) == 0, "train", "validation"),
-            "loss": np.asarray(ex["log_loss"], dtype=np.float64),
-            "mi_nats": np.asarray(ex["log_mi_nats"], dtype=np.float64),
-        }
-    )
-
-
-def plot_training_log(
-    result_or_extras, *, units: str = "nats", truth_nats: float | None = None, ax=None
-):
-    """Plot each member's MI on training batches (thin) and validation data (thick) against
-    the iteration. Returns the matplotlib axes."""
-    import matplotlib.pyplot as plt
-
-    from bayesmi.result import convert_units
-
-    df = training_log(result_or_extras)
-    if ax is None:
-        _, ax = plt.subplots(figsize=(6, 3.5))
-    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    for (member, split), g in df.groupby(["member", "split"]):
-        valid = split == "validation"
-        ax.plot(
-            g["iteration"],
-            convert_units(g["mi_nats"].to_numpy(), units),
-            color=colours[member % len(colours)],
-            lw=1.6 if valid else 0.6,
-            alpha=1.0 if valid else 0.5,
-            ls="-" if valid else ":",
-            label=f"member {member}" if valid else None,
-        )
-    if truth_nats is not None:
-        ax.axhline(convert_units(truth_nats, units), color="k", ls="--", lw=1, label="truth")
-    ax.set_xlabel("iteration")
-    ax.set_ylabel(f"MI ({units})")
-    ax.set_title("training (dotted) and validation (solid) MI per member")
-    ax.legend(fontsize=7, ncol=2)
-    return ax
+# One reader and one plot for every method's training log live in bayesmi.plotting.
+training_log = _plotting.training_log
+plot_training_log = _plotting.plot_training
 
 
 def _warn_not_converged(trained: TrainResult, caller: str, max_iterations: int) -> None:
