@@ -226,7 +226,7 @@ def summarise(results, case_list: list[Case] | None = None):
 
     rows = []
     for (method, case, n), g in results.groupby(["method", "case", "n"], sort=False):
-        ok = g[g["error"].fillna("") == ""] if "error" in g else g
+        ok = g[g["error"].astype(object).fillna("") == ""] if "error" in g else g
         truth = float(g["truth_nats"].iloc[0])
         est = ok["estimate"].to_numpy(dtype=float) if "estimate" in ok else np.array([])
         row = {
@@ -257,7 +257,7 @@ def summarise(results, case_list: list[Case] | None = None):
         else:
             row["cover90_eti"] = np.nan
         row["median_seconds"] = float(g["seconds"].median())
-        warned = g["warnings"].fillna("").astype(str) != ""
+        warned = g["warnings"].astype(object).fillna("").astype(str) != ""
         row["warned_frac"] = float(warned.mean())
         row["warnings"] = ";".join(sorted({w for s in g["warnings"].dropna() for w in
                                            str(s).split(";") if w}))  # fmt: skip

@@ -88,8 +88,8 @@ def markdown_tables(folder: str | Path) -> str:
         summary[c] = [_fmt(v, 2) for v in summary[c]]
     summary["sd_ratio"] = summary["mean_sd_nats"] / summary["sd_across_nats"]
     summary["warned_frac"] = [
-        "" if f == 0 else f"{f:.0%} {w}"
-        for f, w in zip(summary["warned_frac"], summary["warnings"].fillna(""), strict=True)
+        "" if f == 0 else f"{f:.0%} {w if isinstance(w, str) else ''}"
+        for f, w in zip(summary["warned_frac"], summary["warnings"].astype(object), strict=True)
     ]
     cols = {
         "case": "case",
