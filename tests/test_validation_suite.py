@@ -12,6 +12,7 @@ from benchmarks.validation import methods as M
 from benchmarks.validation.__main__ import main
 from benchmarks.validation.panel import PANEL, get_cases, mixture_model
 from benchmarks.validation.run import pooled_coverage, run_suite
+from benchmarks.validation.tables import markdown_tables, panel_table
 
 
 @pytest.mark.parametrize("rho, df, dim", [(0.0, 3, 1), (0.6, 5, 1), (0.5, 4, 2)])
@@ -140,12 +141,21 @@ def test_suite_runs_end_to_end(tmp_path):
     assert (summary["rmse_nats"] < 0.3).all()
     pooled = pooled_coverage(summary)
     assert set(pooled["method"]) == {"gmm", "ksg", "bins", "sklearn"}
+    text = markdown_tables(tmp_path)
+    assert "| gmm |" in text and "### Per case and n" in text
 
 
 def test_discrete_cases_use_each_method_discrete_option():
     case = get_cases("discrete_uniform5")[0]
     assert M.settings_for("gmm", "small", case) == {"categorical": True}
     assert M.settings_for("ksg", "small", case) == {"n_permutations": 0, "discrete_y": True}
+
+
+def test_panel_table_lists_every_case_with_its_source():
+    text = panel_table()
+    for case in PANEL:
+        assert f"`{case.name}`" in text
+    assert "x \\| y" in text  # a bar inside a cell is escaped
 
 
 def test_cli_list_and_bad_method(capsys):

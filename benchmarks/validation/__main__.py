@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -31,7 +32,19 @@ def main(argv: list[str] | None = None) -> int:
     md = sub.add_parser("markdown", help="print the markdown tables of a run (for the docs)")
     md.add_argument("folder", help="a run's output folder (holding summary.csv)")
     md.add_argument("--panel", action="store_true", help="print the panel table instead")
+    fg = sub.add_parser("figures", help="redraw the figures of a run from its CSV files")
+    fg.add_argument("folder", help="a run's output folder (holding results.csv, summary.csv)")
     args = p.parse_args(argv)
+
+    if args.command == "figures":
+        import pandas as pd
+
+        from benchmarks.validation.figures import plot_all
+
+        folder = Path(args.folder)
+        plot_all(pd.read_csv(folder / "results.csv"), pd.read_csv(folder / "summary.csv"), folder)
+        print(f"wrote the figures in {folder}")
+        return 0
 
     if args.command == "markdown":
         from benchmarks.validation.tables import markdown_tables, panel_table
@@ -44,8 +57,6 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{c.name:22s} {c.truth_nats:8.4f} nats  {c.quantity:3s}  {c.description}")
         print("methods:", ", ".join(available_methods()))
         return 0
-
-    from pathlib import Path
 
     from benchmarks.validation.run import pooled_coverage, run_suite
 

@@ -85,6 +85,7 @@ def plot_estimates(summary, path: Path) -> None:
 def plot_coverage_table(summary, path: Path) -> None:
     """A grid: coverage of the 90% HDI for each method (column) and case (row) at the
     largest n, red where it falls below 0.8."""
+    import matplotlib
     import matplotlib.pyplot as plt
 
     methods = _methods_with_intervals(summary)
@@ -97,14 +98,17 @@ def plot_coverage_table(summary, path: Path) -> None:
     for _, row in g.iterrows():
         grid[cases.index(row["case"]), methods.index(row["method"])] = row["cover90"]
     fig, ax = plt.subplots(figsize=(1.4 * len(methods) + 2.6, 0.38 * len(cases) + 1.2))
-    ax.imshow(np.nan_to_num(grid, nan=-1) < 0.8, cmap="Reds", vmin=0, vmax=2, aspect="auto")
+    # red below 0.8, grey where the method does not apply
+    shade = np.where(np.isnan(grid), 0.5, (np.nan_to_num(grid) < 0.8).astype(float))
+    colours = matplotlib.colors.ListedColormap(["white", "0.85", "salmon"])
+    ax.imshow(shade, cmap=colours, vmin=0, vmax=1, aspect="auto")
     for i in range(len(cases)):
         for j in range(len(methods)):
             ax.text(j, i, "n/a" if np.isnan(grid[i, j]) else f"{grid[i, j]:.2f}",
                     ha="center", va="center", fontsize=8)  # fmt: skip
     ax.set_xticks(range(len(methods)), methods)
     ax.set_yticks(range(len(cases)), cases, fontsize=8)
-    ax.set_title(f"coverage of the 90% HDI, n = {n_max} (red: below 0.8)", fontsize=9)
+    ax.set_title(f"coverage of the 90% HDI, n = {n_max} (red: below 0.8; grey: n/a)", fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

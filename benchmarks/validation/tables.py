@@ -57,7 +57,7 @@ def markdown_tables(folder: str | Path) -> str:
 
     summary = pd.read_csv(Path(folder) / "summary.csv")
     pooled = pooled_coverage(summary)
-    for c in ("cover50", "cover90", "cover95", "cover90_eti"):
+    for c in ("cover50", "cover90", "cover95", "cover90_eti", "cover90_truth_above_0"):
         pooled[c] = [_fmt(v, 2) for v in pooled[c]]
     out = ["### Pooled over the panel", ""]
     out.append(
@@ -71,6 +71,7 @@ def markdown_tables(folder: str | Path) -> str:
                 "cover90": "90% HDI",
                 "cover95": "95% HDI",
                 "cover90_eti": "90% equal-tailed",
+                "cover90_truth_above_0": "90% HDI, cases with MI > 0",
                 "worst90": "worst 90% cell",
                 "mean_abs_bias_nats": "mean abs. bias (nats)",
                 "median_seconds": "median s",
@@ -87,8 +88,8 @@ def markdown_tables(folder: str | Path) -> str:
         summary[c] = [_fmt(v, 2) for v in summary[c]]
     summary["sd_ratio"] = summary["mean_sd_nats"] / summary["sd_across_nats"]
     summary["warned_frac"] = [
-        "" if f == 0 else f"{f:.0%} {w}"
-        for f, w in zip(summary["warned_frac"], summary["warnings"].fillna(""), strict=True)
+        "" if f == 0 else f"{f:.0%} {w if isinstance(w, str) else ''}"
+        for f, w in zip(summary["warned_frac"], summary["warnings"].astype(object), strict=True)
     ]
     cols = {
         "case": "case",
