@@ -1,9 +1,6 @@
 """bm.mi_matrix: known pairwise MI, independence, determinism across n_jobs and Dask, names and
 seeds, groups, checkpoint and resume, files and plots, bad input."""
 
-import subprocess
-import sys
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -320,15 +317,6 @@ def test_numpy_input_names_and_adjust_p():
     p = np.array([0.01, 0.04, 0.03, 0.2])
     np.testing.assert_allclose(adjust_p(p, "bh"), [0.04, 0.16 / 3, 0.16 / 3, 0.2])
     np.testing.assert_allclose(adjust_p(p, "bonferroni"), [0.04, 0.16, 0.12, 0.8])
-
-
-def test_import_does_not_load_dask_pandas_or_xarray():
-    code = (
-        "import sys, bayesmi; "
-        "print(sorted(m for m in ('dask', 'distributed', 'pandas', 'xarray') if m in sys.modules))"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
 
 
 # -- bad input ---------------------------------------------------------------------------------
