@@ -305,6 +305,8 @@ def test_units_tables_files_and_plot(ksg_matrix, tmp_path):
     assert len(ax.patches) == 2 * 4  # four flagged pairs, both cells of each
     r = m.result("d", "e")
     assert isinstance(r, MIResult) and r.provenance["seed"] == pair_seed(0, "d", "e")
+    lo, hi = m.hdi(0.9)
+    np.testing.assert_array_equal([lo.loc["d", "e"], hi.loc["d", "e"]], r.hdi(0.9))
 
 
 def test_numpy_input_names_and_adjust_p():
