@@ -965,6 +965,10 @@ class MIMatrix:
         table.attrs["correction"] = correction
         return table
 
+    def summary(self, alpha: float = 0.05, correction: str = "bh", **kwargs: Any):
+        """The tidy table with each pair's test: :meth:`significant` (the same arguments)."""
+        return self.significant(alpha, correction, **kwargs)
+
     def _n_permutations(self) -> int | None:
         params = json.loads(self.data.attrs.get("params", "{}"))
         cls = REGISTRY.get(self.method)

@@ -72,6 +72,7 @@ def test_independent_pairs_are_not_flagged_dependent_pairs_are(ksg_matrix):
     np.testing.assert_array_equal(s["excludes_zero"].to_numpy(), truth > 0)
     assert (s["p_source"] == "permutation").all()
     assert "Benjamini-Hochberg" in s.attrs["statement"] and "10 pairs" in s.attrs["statement"]
+    assert s.equals(ksg_matrix.summary())
     bonf = ksg_matrix.significant(alpha=0.05, correction="bonferroni")
     assert not bonf["excludes_zero"][truth == 0].any()
     # Bonferroni over 10 pairs needs p <= 0.005; 100 permutations reach 1/101 at best.
