@@ -125,7 +125,9 @@ def main() -> None:
                 print(rows[-1], flush=True)
     table = pd.DataFrame(rows)
     for method in args.methods:
-        t = table[(table.method == method) & (table.columns == big)].set_index("run")["seconds"]
+        t = table[(table["method"] == method) & (table["columns"] == big)].set_index("run")[
+            "seconds"
+        ]
         for label in t.index[1:]:
             print(f"{method}: speed-up {t['n_jobs=1'] / t[label]:.2f}x with {label}")
     print(table.to_string(index=False))
