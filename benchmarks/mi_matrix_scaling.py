@@ -74,7 +74,7 @@ def main() -> None:
 
         (cluster, t_start, _) = timed(
             lambda: LocalCluster(
-                n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None
+                n_workers=2, processes=True, threads_per_worker=1, dashboard_address=":0"
             )
         )
         client = Client(cluster)
