@@ -28,10 +28,19 @@ from typing import Any
 import numpy as np
 
 from bayesmi.estimators.base import REGISTRY, data_hash
-from bayesmi.result import KINDS, QUANTITIES, MIResult, convert_units
+from bayesmi.result import QUANTITIES, MIResult, convert_units
 from bayesmi.validation import check_array, check_choice
 
-__all__ = ["BACKENDS", "CORRECTIONS", "MIMatrix", "load_matrix", "mi_matrix", "pair_seed"]
+__all__ = [
+    "BACKENDS",
+    "CHECKPOINT_EVERY_S",
+    "CORRECTIONS",
+    "MIMatrix",
+    "adjust_p",
+    "load_matrix",
+    "mi_matrix",
+    "pair_seed",
+]
 
 BACKENDS = ("loky", "dask")
 #: Multiple-testing corrections of :meth:`MIMatrix.significant`.
@@ -803,7 +812,7 @@ class MIMatrix:
         bound = self.data.attrs.get("bound", "none")
         return MIResult(
             draws_nats=d,
-            kind=self.kind if self.kind in KINDS else "bootstrap",
+            kind=self.kind,
             quantity=str(self.data.attrs["quantity"]),
             method=self.method,
             provenance={"seed": pair_seed(int(self.data.attrs["seed"]), x_name, y_name)},
@@ -955,6 +964,10 @@ class MIMatrix:
         table.attrs["statement"] = statement
         table.attrs["correction"] = correction
         return table
+
+    def summary(self, alpha: float = 0.05, correction: str = "bh", **kwargs: Any):
+        """The tidy table with each pair's test: :meth:`significant` (the same arguments)."""
+        return self.significant(alpha, correction, **kwargs)
 
     def _n_permutations(self) -> int | None:
         params = json.loads(self.data.attrs.get("params", "{}"))

@@ -4,6 +4,7 @@ cost per pair as the matrix grows.
 
     PYTHONPATH=. python benchmarks/mi_matrix_scaling.py                      # 32 columns, n 5000
     PYTHONPATH=. python benchmarks/mi_matrix_scaling.py --sizes 4 8 --n 1000  # a quick look
+    PYTHONPATH=. python benchmarks/mi_matrix_scaling.py --sizes 12 --interleave 3  # speed-ups
 
 The columns: a 1-D latent factor seen through each column with correlation 0.5 plus noise, so
 every pair has MI (-1/2 log(1 - 0.25^2) = 0.032 nats). A symmetric matrix of p columns has
@@ -56,6 +57,14 @@ def main() -> None:
     ap.add_argument("--sizes", type=int, nargs="+", default=[8, 16, 32])
     ap.add_argument("--methods", nargs="+", default=["ksg", "gmm"])
     ap.add_argument("--no-dask", action="store_true")
+    ap.add_argument(
+        "--interleave",
+        type=int,
+        default=0,
+        metavar="R",
+        help="instead: R rounds of (n_jobs=1, n_jobs=2, dask) on the largest size, one after the "
+        "other, so that a changing load hits all three alike; prints each round's speed-ups",
+    )
     args = ap.parse_args()
     big = max(args.sizes)
     print(f"n = {args.n}, columns {args.sizes}, settings {SETTINGS}, cpus {os.cpu_count()}")
@@ -65,7 +74,7 @@ def main() -> None:
 
         (cluster, t_start, _) = timed(
             lambda: LocalCluster(
-                n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None
+                n_workers=2, processes=True, threads_per_worker=1, dashboard_address=":0"
             )
         )
         client = Client(cluster)
@@ -78,6 +87,9 @@ def main() -> None:
         bm.mi_matrix(
             warm, method="bins", backend="dask", client=client, progress=False, n_bootstrap=5
         )
+    if args.interleave:
+        interleave(args, client)
+        return
     rows = []
     for method in args.methods:
         kw = {"method": method, "seed": 0, "progress": False, **SETTINGS[method]}
@@ -113,13 +125,40 @@ def main() -> None:
                 print(rows[-1], flush=True)
     table = pd.DataFrame(rows)
     for method in args.methods:
-        t = table[(table.method == method) & (table.columns == big)].set_index("run")["seconds"]
+        t = table[(table["method"] == method) & (table["columns"] == big)].set_index("run")[
+            "seconds"
+        ]
         for label in t.index[1:]:
             print(f"{method}: speed-up {t['n_jobs=1'] / t[label]:.2f}x with {label}")
     print(table.to_string(index=False))
     if client is not None:
         client.close()
         cluster.close()
+
+
+def interleave(args, client) -> None:
+    p = max(args.sizes)
+    df = columns(args.n, p)
+    runs = [("n_jobs=1", {"n_jobs": 1}), ("n_jobs=2", {"n_jobs": 2})]
+    if client is not None:
+        runs.append(("dask 2 workers", {"backend": "dask", "client": client}))
+    for method in args.methods:
+        kw = {"method": method, "seed": 0, "progress": False, **SETTINGS[method]}
+        ratios: dict[str, list[float]] = {label: [] for label, _ in runs[1:]}
+        for r in range(args.interleave):
+            secs = {}
+            for label, extra in runs:
+                _, secs[label], load = timed(
+                    lambda kw=kw, extra=extra: bm.mi_matrix(df, **kw, **extra)
+                )
+                print(f"{method} round {r}: {label} {secs[label]:.1f} s, load {load:.1f}")
+            for label in ratios:
+                ratios[label].append(secs["n_jobs=1"] / secs[label])
+        for label, values in ratios.items():
+            print(
+                f"{method}, {p} columns, n {args.n}: speed-up with {label}: "
+                f"{', '.join(f'{v:.2f}' for v in values)}; median {np.median(values):.2f}x"
+            )
 
 
 if __name__ == "__main__":

@@ -13,11 +13,9 @@ from bayesmi import truth
 
 
 def test_import_is_light():
-    # torch, PyMC and ArviZ are imported only by the code that needs them.
-    code = (
-        "import sys, bayesmi; "
-        "print(sorted(m for m in ('torch', 'pymc', 'arviz', 'pandas') if m in sys.modules))"
-    )
+    # torch, PyMC, ArviZ, pandas, xarray and Dask are imported only by the code that needs them.
+    heavy = ("torch", "pymc", "arviz", "pandas", "xarray", "dask", "distributed")
+    code = f"import sys, bayesmi; print(sorted(m for m in {heavy!r} if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 
