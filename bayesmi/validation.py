@@ -192,3 +192,18 @@ def check_choice(value: Any, name: str, choices: tuple[str, ...], *, caller: str
     if value not in choices:
         raise ValueError(f"{caller}: {name} must be one of {choices}, got {value!r}.")
     return value
+
+
+def resolve_device(device: str, caller: str) -> str:
+    """The torch device a ``device`` argument names: "auto" takes "cuda" when torch sees a GPU,
+    else "cpu"; "cuda" without one is an error naming ``caller``. Imports torch."""
+    import torch
+
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device == "cuda" and not torch.cuda.is_available():
+        raise ValueError(
+            f"{caller}: device='cuda' but torch sees no CUDA device; use "
+            "device='cpu', or 'auto' to take a GPU when there is one."
+        )
+    return device

@@ -55,6 +55,7 @@ from bayesmi.validation import (
     check_choice,
     check_nonnegative,
     check_positive_int,
+    resolve_device,
 )
 
 __all__ = ["LatentMI", "LatentModel"]
@@ -394,17 +395,10 @@ class LatentMI(Estimator):
         """
         self._check_params()
         x, y = self._check_data(x, y, z)
-        torch = _import_torch(type(self).__name__)
+        _import_torch(type(self).__name__)  # a clear error where torch is missing
         from bayesmi.latent_ae import encode_all, fit_paired_autoencoders
 
-        device = self.device
-        if device == "auto":
-            device = "cuda" if torch.cuda.is_available() else "cpu"
-        elif device == "cuda" and not torch.cuda.is_available():
-            raise ValueError(
-                f"{type(self).__name__}: device='cuda' but torch sees no CUDA device; use "
-                "device='cpu', or 'auto' to take a GPU when there is one."
-            )
+        device = resolve_device(self.device, type(self).__name__)
         n = len(x)
         seeds = spawn_seeds(self.seed, 3)
         xs, x_mean, x_sd = _standardise(x, self.clip)

@@ -27,6 +27,7 @@ from bayesmi.validation import (
     check_choice,
     check_nonnegative,
     check_positive_int,
+    resolve_device,
     to_numpy,
 )
 
@@ -253,14 +254,7 @@ class NeuralMI(Estimator):
     def _device(self):
         import torch
 
-        if self.device == "auto":
-            return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-        if self.device == "cuda" and not torch.cuda.is_available():
-            raise ValueError(
-                f"{type(self).__name__}: device='cuda' but torch sees no CUDA device; use "
-                "device='cpu' or 'auto'."
-            )
-        return torch.device(self.device)
+        return torch.device(resolve_device(self.device, type(self).__name__))
 
     def _array(self, a, name: str, fixed) -> np.ndarray:
         """One variable as float32, shape (n, d) or images (n, C, H, W)."""
