@@ -66,6 +66,7 @@ def run_case(
             for f in (env.get("PYTENSOR_FLAGS"), f"base_compiledir={tmp}", "numba__cache=False")
             if f
         )
+        env["JAX_ENABLE_COMPILATION_CACHE"] = "false"  # JAX's persistent cache (off by default)
     payload = json.dumps(
         {"n": n, "inference": inference, "sampler": sampler, "seed": seed, "k": k, "alpha": alpha}
     )
@@ -79,7 +80,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, nargs="+", default=[1000])
     ap.add_argument("--inference", default="nuts", choices=["nuts", "advi"])
-    ap.add_argument("--sampler", default="nutpie", choices=["nutpie", "pymc"])
+    ap.add_argument("--sampler", default="nutpie", choices=["nutpie", "nutpie-numba", "pymc"])
     ap.add_argument("--cold", action="store_true", help="empty PyTensor and numba caches")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument(

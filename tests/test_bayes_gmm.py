@@ -233,7 +233,11 @@ def test_advi_is_marked_variational():
         ({"n_components": 0}, ValueError, "n_components must be >= 1, got 0"),
         ({"n_components": 1.5}, TypeError, "n_components must be an integer, got 1.5"),
         ({"inference": "mcmc"}, ValueError, r"inference must be one of \('nuts', 'advi'\)"),
-        ({"sampler": "stan"}, ValueError, r"sampler must be one of \('nutpie', 'pymc'\)"),
+        (
+            {"sampler": "stan"},
+            ValueError,
+            r"sampler must be one of \('nutpie', 'nutpie-numba', 'pymc'\)",
+        ),
         ({"draws": 5}, ValueError, "draws must be >= 10, got 5"),
         ({"chains": 0}, ValueError, "chains must be >= 1, got 0"),
         ({"target_accept": 1.5}, ValueError, "target_accept must lie strictly between 0 and 1"),
