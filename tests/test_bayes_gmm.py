@@ -200,6 +200,20 @@ def test_same_seed_same_draws_and_sampler_warnings():
     assert issubclass(bm.SamplerWarning, bm.BayesMIWarning)
 
 
+def test_numba_and_jax_routes_give_the_same_draws():
+    # The default sampler compiles the model through JAX; "nutpie-numba" compiles the same
+    # PyMC model with numba. Same sampler, same seed: the same posterior draws up to rounding.
+    x, y, _ = truth.correlated_gaussian(0.6, n=300, seed=9)
+    kw = {"method": "bayes_gmm", "seed": 3, "draws": 100, "tune": 100, **QUIET}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", bm.SamplerWarning)
+        a = bm.estimate(x, y, **kw)
+        b = bm.estimate(x, y, sampler="nutpie-numba", **kw)
+    assert a.provenance["params"]["sampler"] == "nutpie"
+    assert b.provenance["params"]["sampler"] == "nutpie-numba"
+    np.testing.assert_allclose(a.draws_nats, b.draws_nats, rtol=0, atol=1e-9)
+
+
 def test_quiet_without_progress(capfd):
     x, y, _ = truth.correlated_gaussian(0.6, n=200, seed=2)
     with warnings.catch_warnings():
