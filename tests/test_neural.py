@@ -267,6 +267,25 @@ def test_digits_pairs_approach_class_entropy():
     assert r.at_least(0.95) < h_class
 
 
+def test_shift_images_moves_each_image_by_at_most_one_pixel():
+    # One bright pixel per 5x5 image, at the centre: after the shift it sits at most one pixel
+    # away on each axis, every one of the 9 offsets occurs, nothing else changes, and the same
+    # generator seed gives the same shifts.
+    imgs = torch.zeros(2, 400, 1, 5, 5)
+    imgs[..., 2, 2] = 1.0
+    out = training.shift_images(imgs, torch.Generator().manual_seed(0))
+    assert out.shape == imgs.shape
+    assert torch.equal(out.sum(dim=(-1, -2, -3)), torch.ones(2, 400))
+    pos = out.reshape(800, 25).argmax(dim=1)
+    dr, dc = pos // 5 - 2, pos % 5 - 2
+    assert dr.abs().max() <= 1 and dc.abs().max() <= 1
+    assert len(set(zip(dr.tolist(), dc.tolist(), strict=True))) == 9
+    again = training.shift_images(imgs, torch.Generator().manual_seed(0))
+    assert torch.equal(out, again)
+    with pytest.raises(ValueError, match=r"shift_images needs images"):
+        training.shift_images(torch.zeros(4, 3), torch.Generator())
+
+
 # -- errors ---------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     "params, match",
@@ -279,6 +298,8 @@ def test_digits_pairs_approach_class_entropy():
         (dict(device="tpu"), r"NeuralMI: device must be one of .*got 'tpu'"),
         (dict(x_encoder="resnet"), r"NeuralMI: x_encoder must be None, 'auto', 'mlp', 'conv'"),
         (dict(lr=0.0), r"NeuralMI: lr must be positive"),
+        (dict(augment="flip"), r"NeuralMI: augment must be None, 'shift' or a callable"),
+        (dict(augment="shift"), r"NeuralMI: augment='shift' moves images, but neither x"),
     ],
 )
 def test_bad_parameters(params, match):

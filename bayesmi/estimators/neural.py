@@ -102,6 +102,12 @@ class NeuralMI(Estimator):
         SMILE's clip.
     mine_alpha : float, default=0.01
         Rate of MINE's moving average.
+    augment : None, "shift" or callable, default=None
+        Training-time augmentation. "shift": every training image (x or y of shape
+        (n, C, H, W)) moved by a random offset of up to one pixel each way
+        (:func:`bayesmi.neural.shift_images`); a callable ``augment(t, generator) -> t`` gets
+        each training batch of x and of y, shaped (members, B, ...). Validation and test rows
+        are never augmented, so a bound read out stays a bound on the data's MI.
     device : {"cpu", "cuda", "auto"}, default="auto"
     seed : int or None
     progress : bool, default=True
@@ -162,6 +168,7 @@ class NeuralMI(Estimator):
         n_resamples: int = 40,
         tau: float = 5.0,
         mine_alpha: float = 0.01,
+        augment: Any = None,
         device: str = "auto",
         seed: int | None = None,
         progress: bool = True,
@@ -188,6 +195,7 @@ class NeuralMI(Estimator):
         self.n_resamples = n_resamples
         self.tau = tau
         self.mine_alpha = mine_alpha
+        self.augment = augment
         self.device = device
         self.seed = seed
         self.progress = progress
@@ -236,6 +244,11 @@ class NeuralMI(Estimator):
         if self.mine_alpha >= 1:
             raise ValueError(f"{c}: mine_alpha must lie in (0, 1), got {self.mine_alpha!r}.")
         check_choice(self.device, "device", ("cpu", "cuda", "auto"), caller=c)
+        if not (self.augment is None or self.augment == "shift" or callable(self.augment)):
+            raise ValueError(
+                f"{c}: augment must be None, 'shift' or a callable augment(t, generator) -> t; "
+                f"got {self.augment!r}."
+            )
         for name in ("x_encoder", "y_encoder"):
             v = getattr(self, name)
             ok = (
@@ -333,6 +346,11 @@ class NeuralMI(Estimator):
             n = len(xa)
             x_shape, y_shape = tuple(xt.shape[1:]), tuple(yt.shape[1:])
         critic = self._critic_factory(x_shape, y_shape)
+        if self.augment == "shift" and len(x_shape) != 3 and len(y_shape) != 3:
+            raise ValueError(
+                f"{c}: augment='shift' moves images, but neither x {x_shape} nor y {y_shape} "
+                "reaches the critic as images (n, C, H, W)."
+            )
         splits = make_splits(
             n,
             self.n_critics,
@@ -455,6 +473,17 @@ class NeuralMI(Estimator):
 
         return build
 
+    def _augmenter(self):
+        """The training-batch augmentation for train_critics (None: none)."""
+        if self.augment != "shift":
+            return self.augment
+        from bayesmi.neural.training import shift_images
+
+        def shift(t, generator):  # batches are (members, B, C, H, W) for images
+            return shift_images(t, generator) if t.dim() == 5 else t
+
+        return shift
+
     def _negatives(self) -> int | None:
         if self.n_negatives is not None:
             return self.n_negatives
@@ -487,6 +516,7 @@ class NeuralMI(Estimator):
             eval_batch_size=eval_size,
             tau=self.tau,
             mine_alpha=self.mine_alpha,
+            augment=self._augmenter(),
             seed=seeds[1],
             device=device,
             progress=self.progress,

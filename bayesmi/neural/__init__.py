@@ -45,6 +45,7 @@ from bayesmi.neural.training import (
     evaluate_critics,
     make_splits,
     plot_training_log,
+    shift_images,
     train_critics,
     training_log,
 )
@@ -75,6 +76,7 @@ __all__ = [
     "nwj",
     "nwj_loss",
     "plot_training_log",
+    "shift_images",
     "smile",
     "smile_loss",
     "train_critics",

@@ -39,11 +39,41 @@ __all__ = [
     "evaluate_critics",
     "make_splits",
     "plot_training_log",
+    "shift_images",
     "train_critics",
     "training_log",
 ]
 
 LOG_KEYS = _plotting.TRAINING_LOG_KEYS
+
+
+# -- augmentation ---------------------------------------------------------------------------
+def shift_images(t: torch.Tensor, generator: torch.Generator, max_shift: int = 1) -> torch.Tensor:
+    """Each image of ``t`` (..., C, H, W) moved by its own random whole-pixel offset in
+    [-max_shift, max_shift] along each axis, zeros shifted in (the random-crop augmentation of
+    contrastive learning, Chen et al. 2020, at the scale of small images).
+
+    Used on training batches only: the held-out readout sees the data as they are, so the
+    estimate stays a bound on the MI of the data, whatever the augmentation did to training.
+    """
+    if t.dim() < 3:
+        raise ValueError(
+            f"shift_images needs images (..., C, H, W); got a tensor of shape {tuple(t.shape)}."
+        )
+    *_, c, h, w = t.shape
+    flat = t.reshape(-1, c, h, w)
+    n, s = flat.shape[0], int(max_shift)
+    padded = nn.functional.pad(flat, (s, s, s, s))
+    off = torch.randint(0, 2 * s + 1, (2, n), generator=generator).to(t.device)
+    rows = off[0][:, None] + torch.arange(h, device=t.device)  # (n, H)
+    cols = off[1][:, None] + torch.arange(w, device=t.device)  # (n, W)
+    out = padded[
+        torch.arange(n, device=t.device)[:, None, None, None],
+        torch.arange(c, device=t.device)[None, :, None, None],
+        rows[:, None, :, None],
+        cols[:, None, None, :],
+    ]
+    return out.reshape(t.shape)
 
 
 # -- data -----------------------------------------------------------------------------------
@@ -269,6 +299,7 @@ def train_critics(
     eval_batch_size: int | None = None,
     tau: float = 5.0,
     mine_alpha: float = 0.01,
+    augment=None,
     seed: int | np.random.SeedSequence | None = None,
     device: str | torch.device = "cpu",
     progress: bool = True,
@@ -305,6 +336,9 @@ def train_critics(
         SMILE's clip.
     mine_alpha : float
         Rate of MINE's moving average.
+    augment : callable or None
+        ``augment(t, generator) -> t`` applied to x and to y of every training batch (shape
+        (members, B, ...)), never to validation or test rows; e.g. :func:`shift_images`.
     seed : int or SeedSequence
     device : str or torch.device
     progress : bool
@@ -319,13 +353,14 @@ def train_critics(
 
     device = torch.device(device)
     ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
-    init_ss, batch_ss, neg_ss = ss.spawn(3)
+    init_ss, batch_ss, neg_ss, aug_ss = ss.spawn(4)
     n_members, n_train = splits.train.shape
     member_seeds = init_ss.generate_state(n_members)
     ensemble = Ensemble(critic, n_members, member_seeds, device)
     opt = torch.optim.AdamW(ensemble.parameters(), lr=lr, weight_decay=weight_decay)
     batch_rng = np.random.default_rng(batch_ss)
     neg_rng = np.random.default_rng(neg_ss)
+    aug_gen = torch.Generator().manual_seed(int(aug_ss.generate_state(1, np.uint64)[0] >> 1))
     batch = min(batch_size, n_train)
     k = _n_neg(n_negatives, batch)
     eval_size = eval_batch_size or batch_size
@@ -354,6 +389,8 @@ def train_critics(
             idx = np.take_along_axis(splits.train, order[:, pos : pos + batch], axis=1)
             pos += batch
             x, y = source.get(idx)
+            if augment is not None:
+                x, y = augment(x, aug_gen), augment(y, aug_gen)
             cols = negative_columns(batch, k, neg_rng).to(device)
             s = ensemble(x, y, cols)
             loss = bounds.objective_loss(objective, s, tau=tau, average=average)
