@@ -2,7 +2,7 @@
 the digits pairs (MI = class entropy) as the batch grows.
 
     OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 python benchmarks/neural_accuracy.py \
-        [gauss] [digits] [digits-tuned]
+        [gauss] [digits] [digits-tuned] [digits-augment]
 
 Prints mean, sd, 90% HDI and "MI >= a with probability 0.95" (nats), the truth, the seconds.
 """
@@ -104,6 +104,21 @@ def digits_tuned():
         row(f"digits infonce B=128 {extra}", r, h, time.perf_counter() - t)
 
 
+def digits_augment():
+    """The digits pairs with training images shifted by up to one pixel (augment="shift")."""
+    x, y, h = digits_pairs()
+    header()
+    for extra in (
+        dict(augment="shift"),
+        dict(augment="shift", patience=10, max_iterations=4000),
+        dict(augment="shift", batch_size=256, max_iterations=3000),
+        dict(augment="shift", objective="smile", max_iterations=3000),
+    ):
+        t = time.perf_counter()
+        r = bm.estimate(x, y, method="neural", y_encoder="shared", seed=0, progress=False, **extra)
+        row(f"digits {extra}", r, h, time.perf_counter() - t)
+
+
 if __name__ == "__main__":
     torch.set_num_threads(1)
     warnings.simplefilter("default", bm.BayesMIWarning)
@@ -114,3 +129,5 @@ if __name__ == "__main__":
         digits()
     if "digits-tuned" in what:
         digits_tuned()
+    if "digits-augment" in what:
+        digits_augment()
