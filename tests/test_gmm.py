@@ -80,6 +80,10 @@ def test_kl_needs_equal_dimensions():
     x, y, _ = truth.correlated_gaussian(0.5, n=200, dim=2, seed=1)
     with pytest.raises(ValueError, match="same dimension; got x with 2 columns and y with 1"):
         bm.kl_marginals(x, y[:, 0], method="gmm", **FAST)
+    # Class labels have no density to compare with x's: refused, as by bayes_gmm.
+    labels = (y[:, 0] > 0).astype(int)
+    with pytest.raises(ValueError, match="KL between marginals is not available with categorical"):
+        bm.kl_marginals(x[:, 0], labels, method="gmm", categorical=True, **FAST)
 
 
 def test_same_seed_same_draws_whatever_n_jobs():

@@ -13,7 +13,15 @@ import numpy as np
 from bayesmi.resampling import run_parallel, spawn_seeds
 from bayesmi.result import MIResult
 
-__all__ = ["REGISTRY", "Estimator", "cite", "data_hash", "get_estimator", "register"]
+__all__ = [
+    "REGISTRY",
+    "Estimator",
+    "MixtureVerbs",
+    "cite",
+    "data_hash",
+    "get_estimator",
+    "register",
+]
 
 #: Method name -> estimator class. Filled by :func:`register`.
 REGISTRY: dict[str, type[Estimator]] = {}
@@ -149,3 +157,53 @@ class Estimator:
             "versions": _versions(),
             **more,
         }
+
+
+class MixtureVerbs:
+    """``estimate`` and ``kl_marginals`` of the mixture estimators (``gmm``, ``bayes_gmm``): the
+    input checks and the dispatch, shared so the two cannot drift apart.
+
+    A class using it provides ``_check_params()``, ``categorical``, ``_min_samples``,
+    ``_estimate_categorical(x, y)`` and ``_run(quantity, parts)`` with quantity "mi", "cmi" or
+    "kl" and parts the checked (n, d) arrays [x, y] or [x, y, z].
+    """
+
+    def estimate(self, x, y, z=None) -> MIResult:
+        """I(X;Y), or I(X;Y|Z) when ``z`` is given, as draws in nats (``gmm``: bootstrap
+        refits; ``bayes_gmm``: posterior draws).
+
+        Parameters
+        ----------
+        x : array-like, shape (n_samples,) or (n_samples, dx)
+        y : array-like, shape (n_samples,) or (n_samples, dy)
+            Class labels of shape (n_samples,) when ``categorical=True``.
+        z : array-like, shape (n_samples, dz), optional
+            Conditioning variable.
+        """
+        from bayesmi.validation import check_paired
+
+        self._check_params()
+        c = type(self).__name__
+        if self.categorical:
+            if z is not None:
+                raise ValueError(f"{c}: conditional MI is not available with categorical=True.")
+            return self._estimate_categorical(x, y)
+        x, y, z = check_paired(x, y, z, caller=c, min_samples=self._min_samples)
+        return self._run("mi" if z is None else "cmi", [p for p in (x, y, z) if p is not None])
+
+    def kl_marginals(self, x, y) -> MIResult:
+        """KL(p_X || p_Y) in nats between the marginals of x and y, from the mixture(s) fitted
+        to the joint (x, y), with the method's draws. x and y must have the same dimension."""
+        from bayesmi.validation import check_paired
+
+        self._check_params()
+        c = type(self).__name__
+        if self.categorical:
+            raise ValueError(f"{c}: KL between marginals is not available with categorical=True.")
+        x, y, _ = check_paired(x, y, caller=c, min_samples=self._min_samples)
+        if x.shape[1] != y.shape[1]:
+            raise ValueError(
+                f"{c}: KL between marginals needs x and y of the same dimension; got x with "
+                f"{x.shape[1]} columns and y with {y.shape[1]}."
+            )
+        return self._run("kl", [x, y])

@@ -20,7 +20,7 @@ import numpy as np
 
 from bayesmi import mixture
 from bayesmi.em import FitError, select_n_components
-from bayesmi.estimators.base import Estimator, register
+from bayesmi.estimators.base import Estimator, MixtureVerbs, register
 from bayesmi.exceptions import ComponentLimitWarning, NumericalErrorWarning, SamplerWarning
 from bayesmi.mixture import GaussianMixtureModel
 from bayesmi.resampling import spawn_seeds
@@ -130,7 +130,7 @@ def _seed_int(seq: np.random.SeedSequence) -> int:
 
 
 @register
-class BayesGMMMI(Estimator):
+class BayesGMMMI(MixtureVerbs, Estimator):
     """Mutual information as a posterior, from a Bayesian Gaussian mixture fitted with PyMC.
 
     The mixture of K full-covariance Gaussians is fitted to the joint data, each variable
@@ -317,41 +317,8 @@ class BayesGMMMI(Estimator):
             sd_log_sd=float(self.sd_log_sd),
         )
 
-    # -- the verbs ---------------------------------------------------------------------------
-    def estimate(self, x, y, z=None) -> MIResult:
-        """I(X;Y), or I(X;Y|Z) when ``z`` is given, as posterior draws in nats.
-
-        Parameters
-        ----------
-        x : array-like, shape (n_samples,) or (n_samples, dx)
-        y : array-like, shape (n_samples,) or (n_samples, dy)
-            Class labels of shape (n_samples,) when ``categorical=True``.
-        z : array-like, shape (n_samples, dz), optional
-            Conditioning variable.
-        """
-        self._check_params()
-        c = type(self).__name__
-        if self.categorical:
-            if z is not None:
-                raise ValueError(f"{c}: conditional MI is not available with categorical=True.")
-            return self._estimate_categorical(x, y)
-        x, y, z = check_paired(x, y, z, caller=c, min_samples=MIN_SAMPLES)
-        return self._run("mi" if z is None else "cmi", [p for p in (x, y, z) if p is not None])
-
-    def kl_marginals(self, x, y) -> MIResult:
-        """KL(p_X || p_Y) in nats between the marginals of x and y, from the posterior of a
-        mixture fitted to the joint (x, y). x and y must have the same dimension."""
-        self._check_params()
-        c = type(self).__name__
-        if self.categorical:
-            raise ValueError(f"{c}: KL between marginals is not available with categorical=True.")
-        x, y, _ = check_paired(x, y, caller=c, min_samples=MIN_SAMPLES)
-        if x.shape[1] != y.shape[1]:
-            raise ValueError(
-                f"{c}: KL between marginals needs x and y of the same dimension; got x with "
-                f"{x.shape[1]} columns and y with {y.shape[1]}."
-            )
-        return self._run("kl", [x, y])
+    # -- the verbs (estimate, kl_marginals: MixtureVerbs) --------------------------------------
+    _min_samples = MIN_SAMPLES
 
     # -- pieces ------------------------------------------------------------------------------
     def _choose_k(self, ut: np.ndarray, rng: np.random.Generator) -> tuple[int, dict]:

@@ -35,7 +35,7 @@ from bayesmi.em import (
     select_n_components,
     sweep,
 )
-from bayesmi.estimators.base import Estimator, register
+from bayesmi.estimators.base import Estimator, MixtureVerbs, register
 from bayesmi.exceptions import ComponentLimitWarning, ConvergenceWarning, NumericalErrorWarning
 from bayesmi.mixture import GaussianMixtureModel
 from bayesmi.resampling import bootstrap_counts, resolve_block_length, spawn_seeds
@@ -167,7 +167,7 @@ def _draw(ctx: _Context, seed: np.random.SeedSequence) -> dict[str, Any]:
 
 
 @register
-class GMMMI(Estimator):
+class GMMMI(MixtureVerbs, Estimator):
     """Mutual information from Gaussian mixtures, with a bootstrap distribution (GMM-MI).
 
     Parameters
@@ -359,42 +359,8 @@ class GMMMI(Estimator):
             )
         return sel
 
-    # -- the verbs ---------------------------------------------------------------------------
-    def estimate(self, x, y, z=None) -> MIResult:
-        """I(X;Y), or I(X;Y|Z) when ``z`` is given, as a bootstrap distribution in nats.
-
-        Parameters
-        ----------
-        x : array-like, shape (n_samples,) or (n_samples, dx)
-        y : array-like, shape (n_samples,) or (n_samples, dy)
-            Class labels of shape (n_samples,) when ``categorical=True``.
-        z : array-like, shape (n_samples, dz), optional
-            Conditioning variable.
-        """
-        self._check_params()
-        c = type(self).__name__
-        if self.categorical:
-            if z is not None:
-                raise ValueError(f"{c}: conditional MI is not available with categorical=True.")
-            return self._estimate_categorical(x, y)
-        x, y, z = check_paired(x, y, z, caller=c, min_samples=self._min_samples)
-        return self._run("mi" if z is None else "cmi", x, y, z)
-
-    def kl_marginals(self, x, y) -> MIResult:
-        """KL(p_X || p_Y) in nats between the marginals of x and y, from mixtures fitted to the
-        joint (x, y), as a bootstrap distribution. x and y must have the same dimension."""
-        self._check_params()
-        c = type(self).__name__
-        x, y, _ = check_paired(x, y, caller=c, min_samples=self._min_samples)
-        if x.shape[1] != y.shape[1]:
-            raise ValueError(
-                f"{c}: KL between marginals needs x and y of the same dimension; got x with "
-                f"{x.shape[1]} columns and y with {y.shape[1]}."
-            )
-        return self._run("kl", x, y)
-
-    def _run(self, quantity: str, x, y, z=None) -> MIResult:
-        parts = [x, y] if z is None else [x, y, z]
+    # -- the verbs (estimate, kl_marginals: MixtureVerbs) --------------------------------------
+    def _run(self, quantity: str, parts: list[np.ndarray]) -> MIResult:
         u = np.hstack(parts)
         shift, scale = u.mean(0), u.std(0)
         ut = np.ascontiguousarray(((u - shift) / scale).T)
@@ -406,12 +372,12 @@ class GMMMI(Estimator):
         n_mc = self._refine_integrals(ctx, out, seeds[1:])
         full = sel.fits[sel.n_components].model.affine(scale, shift)
         full_value, _ = _quantity(full, ctx, rng)
-        pointwise = mixture.pointwise_mi(full, x.shape[1], u) if quantity == "mi" else None
+        pointwise = mixture.pointwise_mi(full, parts[0].shape[1], u) if quantity == "mi" else None
         extras = self._extras(out, sel, full, full_value)
         return self._result(
             out,
             quantity,
-            (x, y, z),
+            tuple(parts) + (None,) * (3 - len(parts)),
             extras,
             pointwise,
             full,
