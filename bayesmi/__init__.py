@@ -22,6 +22,7 @@ from bayesmi.exceptions import (
     BayesMIWarning,
     ComponentLimitWarning,
     ConvergenceWarning,
+    CoverageWarning,
     NumericalErrorWarning,
     SamplerWarning,
 )
@@ -55,6 +56,7 @@ __all__ = [
     "Comparison",
     "ComponentLimitWarning",
     "ConvergenceWarning",
+    "CoverageWarning",
     "Estimator",
     "HighMIWarning",
     "InfoNCECeilingWarning",

@@ -151,3 +151,40 @@ def test_coverage_of_the_90_interval():
             lo, hi = r.hdi(0.9)
             hits += lo <= mi_true <= hi
     assert hits / 30 >= 0.75
+
+
+# -- the coverage warning (docs/validation.md: bins under-covers wherever MI is clearly > 0) --
+def test_coverage_warning_where_binned_data_show_dependence():
+    x, y, _ = truth.correlated_gaussian(0.6, 1000, seed=2)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        bm.estimate(x, y, method="bins", seed=0, **FAST)
+    mine = [w for w in caught if issubclass(w.category, bm.CoverageWarning)]
+    assert len(mine) == 1  # one per estimate
+    text = str(mine[0].message)
+    assert "binning bias" in text and "docs/validation.md" in text and "0.50 of 30" in text
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["independent", "discrete"],
+)
+def test_no_coverage_warning_near_zero_or_for_discrete_data(case):
+    if case == "independent":  # the bias-corrected draws straddle 0: the interval held it
+        x, y, _ = truth.correlated_gaussian(0.0, 1000, seed=2)
+        kw = {}
+    else:  # categories used as they are: nothing is binned, no discretisation bias
+        x, y, _ = noisy_channel(1000, seed=2)
+        kw = {"discrete_x": True, "discrete_y": True}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", bm.CoverageWarning)
+        bm.estimate(x, y, method="bins", seed=0, **FAST, **kw)
+
+
+def test_coverage_warning_is_suppressible():
+    x, y, _ = truth.correlated_gaussian(0.6, 1000, seed=2)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        warnings.filterwarnings("ignore", category=bm.CoverageWarning)
+        bm.estimate(x, y, method="bins", seed=0, **FAST)
+    assert not [w for w in caught if issubclass(w.category, bm.BayesMIWarning)]

@@ -271,3 +271,46 @@ def test_monte_carlo_error_is_driven_below_the_spread():
     assert r.extras["numerical_error_nats"].max() <= 0.2 * r.sd
     # the refinement is seeded per draw: same draws whatever n_jobs is
     np.testing.assert_array_equal(bm.estimate(x, y, n_jobs=2, **kw).draws_nats, r.draws_nats)
+
+
+# -- the coverage warning for flat class densities (docs/validation.md) --------------------
+def test_coverage_warning_for_flat_classes():
+    # x uniform on [c, c + 2] in each of 5 classes: the panel's case where gmm's interval held
+    # the truth in 0 of 30 data sets.
+    x, labels, _ = truth.discrete_uniform_shift(300, seed=3)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        bm.estimate(x, labels, method="gmm", categorical=True, seed=0, **FAST)
+    mine = [w for w in caught if issubclass(w.category, bm.CoverageWarning)]
+    assert len(mine) == 1  # one per estimate, not one per class
+    assert "sharp edges" in str(mine[0].message)
+    assert "docs/validation.md" in str(mine[0].message)
+
+
+@pytest.mark.parametrize("shape", ["gaussian", "student_t"])
+def test_no_coverage_warning_for_smooth_classes(shape):
+    rng = np.random.default_rng(4)
+    c = rng.integers(0, 5, 1000)
+    noise = rng.standard_normal(1000) if shape == "gaussian" else rng.standard_t(4, 1000)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", bm.CoverageWarning)
+        bm.estimate(0.7 * c + noise, c, method="gmm", categorical=True, seed=0, **FAST)
+
+
+def test_edge_test_is_calibrated_for_the_true_model():
+    # Points drawn from the mixture itself: the mass beyond the sample range is Beta(1, n) at
+    # each end, so the sum over 2 classes x 2 coordinates x 2 ends is near Gamma(8): mean 8.
+    from bayesmi.estimators.gmm import _edge_test
+    from bayesmi.mixture import GaussianMixtureModel
+
+    model = GaussianMixtureModel(np.ones(1), np.zeros((1, 2)), np.eye(2)[None])
+    rng = np.random.default_rng(5)
+    sums = []
+    for _ in range(200):
+        u = rng.standard_normal((2, 400))
+        labels = np.repeat([0, 1], 200)
+        beyond, expected, _ = _edge_test(u, labels, [model, model])
+        sums.append(beyond)
+    assert expected == 8
+    # mean of 200 Gamma(8) sums: 8 +- 4 * sqrt(8 / 200)
+    assert abs(np.mean(sums) - 8) < 4 * np.sqrt(8 / 200)

@@ -292,3 +292,36 @@ def test_independent_3d_blocks_interval_reaches_zero():
     x, y, _ = truth.correlated_gaussian(0.0, n=3000, dim=3, seed=28)
     r = bm.estimate(x, y, method="ksg", seed=0, **FAST)
     assert r.hdi(0.9)[0] < 0.005
+
+
+# -- the coverage warning in high dimension (docs/validation.md, "KSG and dimension") --
+def test_coverage_warning_from_six_joint_dimensions():
+    x, y, _ = truth.correlated_gaussian(0.5, n=1000, dim=3, seed=2)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        bm.estimate(x, y, method="ksg", seed=0, **FAST)
+    mine = [w for w in caught if issubclass(w.category, bm.CoverageWarning)]
+    assert len(mine) == 1 and mine[0].category is bm.CoverageWarning
+    text = str(mine[0].message)
+    assert "6 dimensions in the joint space" in text and "docs/validation.md" in text
+
+
+@pytest.mark.parametrize(("rho", "dim"), [(0.6, 2), (0.0, 4)])
+def test_no_coverage_warning_in_four_dimensions_or_at_independence(rho, dim):
+    # 2 + 2 dimensions: covered 0.83-0.87 in the suite; 4 + 4 independent: KSG is unbiased.
+    x, y, _ = truth.correlated_gaussian(rho, n=1000, dim=dim, seed=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", bm.CoverageWarning)
+        bm.estimate(x, y, method="ksg", seed=0, **FAST)
+
+
+def test_high_mi_warning_is_the_only_coverage_warning_when_it_fires():
+    # HighMIWarning is a CoverageWarning: one warning per estimate, caught by either filter.
+    assert issubclass(bm.HighMIWarning, bm.CoverageWarning)
+    x, y, _ = truth.correlated_gaussian(0.9, n=2000, dim=3, seed=1)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        bm.estimate(x, y, method="ksg", seed=0, **FAST)
+    assert [w.category for w in caught if issubclass(w.category, bm.BayesMIWarning)] == [
+        bm.HighMIWarning
+    ]

@@ -19,11 +19,13 @@ every draw).
 
 from __future__ import annotations
 
+import warnings
 from functools import partial
 
 import numpy as np
 
 from bayesmi.estimators.base import Estimator, register
+from bayesmi.exceptions import CoverageWarning
 from bayesmi.resampling import bootstrap_counts, spawn_seeds
 from bayesmi.result import MIResult
 from bayesmi.validation import check_choice, check_paired, check_positive_int
@@ -237,6 +239,8 @@ class BinsMI(Estimator):
         # the bootstrap's spread around the corrected full-data estimate.
         boot = np.asarray(boot)
         draws = boot - boot.mean() + full
+        if n_dims > 0:
+            self._warn_coverage(draws)
         extras = {
             "bootstrap_bias_nats": np.array([boot.mean() - full]),
             "full_data_estimate_nats": np.array([full]),
@@ -254,3 +258,24 @@ class BinsMI(Estimator):
             provenance=self._provenance(x, y),
             extras=extras,
         )
+
+    def _warn_coverage(self, draws: np.ndarray) -> None:
+        # Binning only loses information (data processing inequality), so with continuous
+        # data every draw sits low by the discretisation bias, which grows with the MI and the
+        # dimension and which the bootstrap does not see. The validation suite measured the
+        # interval missing the truth wherever the MI was clearly above zero; near zero the
+        # bias-corrected draws straddle 0 and the interval held it (docs/validation.md).
+        low = float(np.quantile(draws, 0.05))
+        if low > 0:
+            warnings.warn(
+                f"{type(self).__name__}: continuous data binned, with MI clearly above zero "
+                f"(5% quantile of the draws {low:.3f} nats): the interval reflects the "
+                "bootstrap's sampling spread only, not the binning bias, which is negative and "
+                "grows with the MI and the dimension. On the validation panel "
+                "(docs/validation.md) this interval held the truth in 0.50 of 30 data sets at "
+                "rho 0.6, n = 1000 (nominal 0.90), in none at rho 0.9 or with 3-D or 4-D "
+                "variables, and in 0.22 pooled over the cases with MI > 0. Read it as a lower "
+                "range; for an interval that covers use ksg (low dimension) or gmm.",
+                CoverageWarning,
+                stacklevel=3,
+            )

@@ -36,7 +36,12 @@ from bayesmi.em import (
     sweep,
 )
 from bayesmi.estimators.base import Estimator, MixtureVerbs, register
-from bayesmi.exceptions import ComponentLimitWarning, ConvergenceWarning, NumericalErrorWarning
+from bayesmi.exceptions import (
+    ComponentLimitWarning,
+    ConvergenceWarning,
+    CoverageWarning,
+    NumericalErrorWarning,
+)
 from bayesmi.mixture import GaussianMixtureModel
 from bayesmi.resampling import bootstrap_counts, resolve_block_length, spawn_seeds
 from bayesmi.result import MIResult
@@ -53,6 +58,8 @@ SELECT_MODES = ("oob", "cv", "fixed")
 MI_METHODS = ("auto", "quadrature", "mc")
 #: Fewest held-out points for scoring a resample's candidates; below it the count is kept.
 MIN_OOB = 10
+#: p-value of the edge test (``_edge_test``) below which categorical mode warns of flat classes.
+EDGE_P_VALUE = 0.01
 #: Monte Carlo error target, as a fraction of the sd of the draws; refinement raises the sample
 #: count to at most MC_GROWTH_MAX times ``n_mc``, in at most MC_ROUNDS rounds.
 MC_ERROR_RATIO = 0.2
@@ -164,6 +171,49 @@ def _draw(ctx: _Context, seed: np.random.SeedSequence) -> dict[str, Any]:
         converged &= fit.converged
     value, err = mixture.mi_categorical(models, np.array(probs), **ctx.mi_kwargs, rng=rng)
     return {"value": value, "error": err, "n_components": sum(ks), "converged": converged}
+
+
+def _edge_test(ut: np.ndarray, labels: np.ndarray, models) -> tuple[float, int, float]:
+    """Do the class mixtures reach beyond the data as a fitting model would?
+
+    For any continuous distribution F, the probability beyond the smallest of n samples,
+    F(x_(1)), is Beta(1, n): n F(x_(1)) is about Exp(1), and likewise above the largest. Summed
+    over both ends of every coordinate of every class (each coordinate's marginal of a mixture
+    is a mixture of the marginals), the total is about Gamma(2 C d) when the mixtures fit
+    (a little less, since they were fitted to these points); a mixture that smooths a sharp
+    edge puts far more there.
+
+    Parameters
+    ----------
+    ut : array, shape (d, n)
+        Standardised x, one column per sample.
+    labels : array of int, shape (n,)
+    models : list of GaussianMixtureModel
+        Class c's mixture (standardised units) at position c.
+
+    Returns
+    -------
+    beyond : float
+        The sum, in samples.
+    expected : int
+        2 C d, its mean when the mixtures fit.
+    p_value : float
+        Its upper tail under Gamma(2 C d).
+    """
+    from scipy.special import ndtr
+    from scipy.stats import gamma
+
+    beyond, terms = 0.0, 0
+    for c, model in enumerate(models):
+        u = ut[:, labels == c]
+        n_c = u.shape[1]
+        sd = np.sqrt(np.diagonal(model.covariances, axis1=1, axis2=2))  # (k, d)
+        for j in range(u.shape[0]):
+            ends = np.array([u[j].min(), u[j].max()])
+            cdf = ndtr((ends[:, None] - model.means[None, :, j]) / sd[None, :, j]) @ model.weights
+            beyond += n_c * (cdf[0] + 1.0 - cdf[1])
+            terms += 2
+    return float(beyond), terms, float(gamma.sf(beyond, terms))
 
 
 @register
@@ -403,6 +453,7 @@ class GMMMI(MixtureVerbs, Estimator):
         seeds = spawn_seeds(self.seed, self.n_bootstrap + 1)
         rng = np.random.default_rng(seeds[0])
         sels = [self._select(ut[:, labels == k], rng) for k in range(len(counts))]
+        self._warn_if_sharp_edges(ut, labels, sels)
         ctx = self._context(ut, "mi", [x.shape[1]], scale, shift, sels[0])
         ctx.labels, ctx.class_selections = labels, sels
         out = self._bootstrap(ctx, seeds[1:])
@@ -423,6 +474,23 @@ class GMMMI(MixtureVerbs, Estimator):
         )
 
     # -- pieces ------------------------------------------------------------------------------
+    def _warn_if_sharp_edges(self, ut: np.ndarray, labels: np.ndarray, sels) -> None:
+        """Warn (once) when the class mixtures smooth over sharp edges of x within classes."""
+        beyond, expected, p = _edge_test(ut, labels, [s.fits[s.n_components].model for s in sels])
+        if p < EDGE_P_VALUE:
+            warnings.warn(
+                f"{type(self).__name__}: x within the classes of y looks bounded with sharp "
+                f"edges (flat or one-sided class densities): the class mixtures put "
+                f"{beyond:.1f} samples' worth of probability beyond the observed ranges, where "
+                f"a fitting model puts about {expected} (p = {p:.1g}). Gaussian mixtures "
+                "smooth such edges, which biases the MI low, and no resampling captures that "
+                "bias. On the validation panel (docs/validation.md), x uniform within each of "
+                "5 classes gave a bias of -0.09 nats and a 90% interval that held the truth in "
+                "0 of 30 data sets (n = 1000); ksg with discrete_y=True held it in 0.90.",
+                CoverageWarning,
+                stacklevel=4,
+            )
+
     def _context(self, ut, quantity, dims, scale, shift, sel) -> _Context:
         return _Context(
             ut=ut,

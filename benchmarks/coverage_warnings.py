@@ -1,0 +1,137 @@
+"""The measurements behind the coverage warnings (``bm.CoverageWarning``; docs/validation.md,
+"Where the methods warn").
+
+    OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 python benchmarks/coverage_warnings.py ksg [--reps 30]
+    OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 python benchmarks/coverage_warnings.py gmm [--reps 10]
+
+``ksg``: coverage of KSG's 90% HDI against the dimension of the joint space, at a total MI of
+0.43-0.47 nats (and at independence in 4 + 4 dimensions), n = 300 and 1000, ``--reps`` data sets
+per cell: where the suite's threshold (``bayesmi.estimators.ksg.HIGH_DIM``) comes from.
+
+``gmm``: the edge statistic of categorical ``gmm`` (``bayesmi.estimators.gmm._edge_test``) on
+flat (uniform), one-sided (exponential) and smooth (Gaussian, Student-t, bimodal, 2-D Gaussian)
+class densities, 5 classes, n = 300, 1000 and 3000: how often it crosses the warning's p-value.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+import warnings
+
+import numpy as np
+
+import bayesmi as bm
+from bayesmi import truth
+from bayesmi.resampling import run_parallel
+
+KSG_CASES = [
+    ("1+1, rho 0.78", lambda n, s: truth.correlated_gaussian(0.78, n, dim=1, seed=s)),
+    ("2+2, rho 0.6", lambda n, s: truth.correlated_gaussian(0.6, n, dim=2, seed=s)),
+    ("1 in 2 + 1 in 2, rho 0.78",
+     lambda n, s: truth.embedded_gaussian(0.78, n, dim=1, embed_dim=2, seed=s)),
+    ("3+3, rho 0.5", lambda n, s: truth.correlated_gaussian(0.5, n, dim=3, seed=s)),
+    ("2 in 3 + 2 in 3, rho 0.6",
+     lambda n, s: truth.embedded_gaussian(0.6, n, dim=2, embed_dim=3, seed=s)),
+    ("4+4, rho 0.44", lambda n, s: truth.correlated_gaussian(0.44, n, dim=4, seed=s)),
+    ("2 in 4 + 2 in 4, rho 0.6",
+     lambda n, s: truth.embedded_gaussian(0.6, n, dim=2, embed_dim=4, seed=s)),
+    ("4+4, independent", lambda n, s: truth.correlated_gaussian(0.0, n, dim=4, seed=s)),
+    # other MI levels (run with --n 1000 3000)
+    ("3+3, rho 0.3", lambda n, s: truth.correlated_gaussian(0.3, n, dim=3, seed=s)),
+    ("3+3, rho 0.6", lambda n, s: truth.correlated_gaussian(0.6, n, dim=3, seed=s)),
+    ("2+2, rho 0.8", lambda n, s: truth.correlated_gaussian(0.8, n, dim=2, seed=s)),
+]  # fmt: skip
+
+
+def _ksg_one(task):
+    ci, n, rep = task
+    x, y, mi = KSG_CASES[ci][1](n, 1000 * rep + 7)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        r = bm.KSGMI(seed=rep, progress=False, n_permutations=0).estimate(x, y)
+    lo, hi = r.hdi(0.9)
+    kinds = {w.category for w in caught}
+    return (ci, n, mi, r.mean, r.sd, lo <= mi <= hi, bm.HighMIWarning in kinds,
+            bm.CoverageWarning in kinds)  # fmt: skip
+
+
+def ksg(reps: int, n_jobs: int, ns: tuple[int, ...], only: list[str] | None) -> None:
+    which = [i for i, (name, _) in enumerate(KSG_CASES) if not only or name in only]
+    tasks = [(ci, n, r) for ci in which for n in ns for r in range(reps)]
+    out = run_parallel(_ksg_one, tasks, n_jobs=n_jobs, progress=False)
+    print(f"{'x + y dims':28s} {'n':>5s} {'truth':>6s} {'mean':>6s} {'bias':>7s} {'sd':>6s} "
+          f"{'90% HDI':>8s} {'HighMI':>7s} {'Coverage':>8s}   (nats; {reps} data sets; "
+          "the last three columns: shares of data sets)")  # fmt: skip
+    for ci in which:
+        name = KSG_CASES[ci][0]
+        for n in ns:
+            a = np.array([o[2:] for o in out if o[0] == ci and o[1] == n], dtype=float)
+            print(f"{name:28s} {n:5d} {a[0, 0]:6.3f} {a[:, 1].mean():6.3f} "
+                  f"{a[:, 1].mean() - a[0, 0]:+7.3f} {a[:, 2].mean():6.3f} {a[:, 3].mean():8.2f} "
+                  f"{a[:, 4].mean():7.2f} {a[:, 5].mean():8.2f}")  # fmt: skip
+
+
+def _classes(kind: str, n: int, seed: int):
+    rng = np.random.default_rng(seed)
+    c = rng.integers(0, 5, n)
+    if kind == "uniform":  # the panel's discrete_uniform5
+        return c + 2 * rng.random(n), c
+    if kind == "exponential":
+        return 0.7 * c + rng.exponential(1.0, n), c
+    if kind == "gaussian":
+        return 0.7 * c + rng.standard_normal(n), c
+    if kind == "student_t4":
+        return 0.7 * c + rng.standard_t(4, n), c
+    if kind == "bimodal":
+        return 0.7 * c + rng.choice([-1.5, 1.5], n) + 0.5 * rng.standard_normal(n), c
+    if kind == "gaussian_2d":
+        return np.c_[0.7 * c + rng.standard_normal(n), 0.3 * c + rng.standard_normal(n)], c
+    raise ValueError(kind)
+
+
+def gmm(reps: int) -> None:
+    from bayesmi.estimators.gmm import EDGE_P_VALUE, _edge_test
+    from bayesmi.validation import check_paired
+
+    print(f"{'class density':14s} {'n':>5s} {'median sum':>10s} {'expected':>8s} "
+          f"{'warns (p < ' + str(EDGE_P_VALUE) + ')':>18s}   ({reps} data sets)")  # fmt: skip
+    for kind in ("uniform", "exponential", "gaussian", "student_t4", "bimodal", "gaussian_2d"):
+        for n in (300, 1000, 3000):
+            sums, warned = [], []
+            for seed in range(reps):
+                x, c = _classes(kind, n, seed)
+                est = bm.GMMMI(seed=seed, progress=False, categorical=True)
+                x, labels, _ = check_paired(x, c, caller="bench", y_labels=True)
+                ut = np.ascontiguousarray(((x - x.mean(0)) / x.std(0)).T)
+                rng = np.random.default_rng(seed)
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    sels = [est._select(ut[:, labels == k], rng) for k in range(5)]
+                beyond, expected, p = _edge_test(
+                    ut, labels, [s.fits[s.n_components].model for s in sels]
+                )
+                sums.append(beyond)
+                warned.append(p < EDGE_P_VALUE)
+            print(f"{kind:14s} {n:5d} {np.median(sums):10.1f} {expected:8d} "
+                  f"{np.mean(warned):18.2f}")  # fmt: skip
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("what", choices=["ksg", "gmm"])
+    p.add_argument("--reps", type=int, default=None)
+    p.add_argument("--n-jobs", type=int, default=2)
+    p.add_argument("--n", type=int, nargs="+", default=[300, 1000], help="ksg: sample sizes")
+    p.add_argument("--cases", nargs="+", default=None, help="ksg: case names (default: all)")
+    args = p.parse_args()
+    t0 = time.perf_counter()
+    if args.what == "ksg":
+        ksg(args.reps or 30, args.n_jobs, tuple(args.n), args.cases)
+    else:
+        gmm(args.reps or 10)
+    print(f"{time.perf_counter() - t0:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
