@@ -163,3 +163,70 @@ def test_cli_list_and_bad_method(capsys):
     assert "student_df3_r0" in capsys.readouterr().out
     assert main(["run", "--size", "tiny", "--methods", "nope", "--no-progress"]) == 2
     assert "methods: unknown" in capsys.readouterr().err
+
+
+def test_external_peers_join_only_where_their_environment_exists(monkeypatch, tmp_path):
+    for peer in M.EXTERNAL.values():
+        monkeypatch.setenv(peer.env_var, str(tmp_path / "no_env"))
+    assert not set(M.EXTERNAL) & set(M.available_methods())
+    with pytest.raises(ValueError, match=r"bmi_ksg: bash benchmarks/setup_bmi_env\.sh"):
+        run_suite("tiny", methods="ksg,bmi_ksg")
+
+
+FAKE_BATCH = """
+import sys
+import numpy as np
+import peer_io
+
+def gaussian_mi(x, y):
+    r = np.corrcoef(x[:, 0], y[:, 0])[0, 1]
+    return {"estimate_nats": -0.5 * np.log1p(-r * r)}
+
+for x, y, seed, methods, put in peer_io.datasets(sys.argv[1]):
+    for m in methods:
+        put(m, (lambda: gaussian_mi(x, y)) if m == "fake_gauss" else (lambda: 1 / 0))
+peer_io.write(sys.argv[2])
+"""
+
+
+def test_an_external_peer_runs_through_the_batch_format(monkeypatch, tmp_path):
+    # A stand-in peer in a stand-in environment (this interpreter): the suite writes the
+    # data sets, runs the script in a subprocess and reads its rows back, side by side.
+    import shutil
+    import sys
+
+    env = tmp_path / "env" / "bin"
+    env.mkdir(parents=True)
+    (env / "python").symlink_to(sys.executable)
+    shutil.copy(M.HERE / "peer_io.py", tmp_path / "peer_io.py")
+    (tmp_path / "fake_batch.py").write_text(FAKE_BATCH)
+    monkeypatch.setattr(M, "HERE", tmp_path)
+    monkeypatch.setenv("FAKE_ENV", str(tmp_path / "env"))
+    fake = {
+        name: M.ExternalPeer(name, "FAKE_ENV", "", "fake_batch.py", "make it",
+                             lambda c: c.one_dimensional and not c.discrete_y, reps="all")
+        for name in ("fake_gauss", "fake_crash")
+    }  # fmt: skip
+    monkeypatch.setattr(M, "EXTERNAL", fake)
+    results, summary = run_suite(
+        "tiny", methods="ksg,fake_gauss,fake_crash", out=tmp_path / "run", progress=False
+    )
+    got = summary.set_index(["method", "case"])
+    # on the continuous case only, both data sets; the same data as ksg saw
+    assert got.loc[("fake_gauss", "gauss_r0.6"), "reps"] == 2
+    assert ("fake_gauss", "discrete_uniform5") not in got.index
+    assert np.isnan(got.loc[("fake_gauss", "gauss_r0.6"), "cover90"])  # a point estimate
+    assert got.loc[("fake_gauss", "gauss_r0.6"), "rmse_nats"] < 0.15
+    crashed = results[results["method"] == "fake_crash"]
+    assert len(crashed) == 2 and crashed["error"].str.contains("ZeroDivisionError").all()
+    text = markdown_tables(tmp_path / "run")
+    assert "| fake_gauss | 1 | 2 | point estimate: no coverage |" in text
+
+
+def test_runs_side_by_side_need_the_same_seed(tmp_path):
+    for name, seed in (("a", 0), ("b", 1)):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "meta.json").write_text(json.dumps({"seed": seed}))
+        (tmp_path / name / "summary.csv").write_text("method,case,n\n")
+    with pytest.raises(ValueError, match="markdown: the runs used different seeds"):
+        markdown_tables(tmp_path / "a", tmp_path / "b")

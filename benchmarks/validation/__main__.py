@@ -30,7 +30,12 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--no-progress", action="store_true")
     sub.add_parser("list", help="list the panel and the available methods")
     md = sub.add_parser("markdown", help="print the markdown tables of a run (for the docs)")
-    md.add_argument("folder", help="a run's output folder (holding summary.csv)")
+    md.add_argument(
+        "folder",
+        nargs="+",
+        help="a run's output folder (holding summary.csv); several runs "
+        "made with the same seed are put side by side",
+    )
     md.add_argument("--panel", action="store_true", help="print the panel table instead")
     fg = sub.add_parser("figures", help="redraw the figures of a run from its CSV files")
     fg.add_argument("folder", help="a run's output folder (holding results.csv, summary.csv)")
@@ -49,13 +54,22 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "markdown":
         from benchmarks.validation.tables import markdown_tables, panel_table
 
-        print(panel_table() if args.panel else markdown_tables(args.folder))
+        try:
+            print(panel_table() if args.panel else markdown_tables(*args.folder))
+        except ValueError as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 2
         return 0
 
     if args.command == "list":
+        from benchmarks.validation.methods import EXTERNAL
+
         for c in PANEL:
             print(f"{c.name:22s} {c.truth_nats:8.4f} nats  {c.quantity:3s}  {c.description}")
         print("methods:", ", ".join(available_methods()))
+        for peer in EXTERNAL.values():
+            where = "ready" if peer.python() is not None else f"no environment ({peer.setup})"
+            print(f"  {peer.name:18s} {where}: {peer.what}")
         return 0
 
     from benchmarks.validation.run import pooled_coverage, run_suite

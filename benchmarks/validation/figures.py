@@ -62,20 +62,35 @@ def plot_estimates(summary, path: Path) -> None:
 
     methods = sorted(summary["method"].unique())
     ns = sorted(summary["n"].unique())
+    cols = min(len(methods), 5)  # wrap many methods (the peers) onto several rows
+    rows = -(-len(methods) // cols)
     fig, axes = plt.subplots(
-        1, len(methods), figsize=(3.2 * len(methods), 3.4), sharey=True, squeeze=False
+        rows, cols, figsize=(3.2 * cols, 3.4 * rows), sharey=True, squeeze=False
     )
-    top = float(np.nanmax([summary["truth_nats"].max(), summary["mean_nats"].max()])) * 1.1
-    for ax, m in zip(axes[0], methods, strict=True):
+    for ax in axes.flat[len(methods) :]:
+        ax.set_visible(False)
+    # The axis reaches the truths and the estimates, up to twice the largest truth: a peer's
+    # runaway mean is drawn as a triangle on the top edge, its value written beside it.
+    t_max = float(summary["truth_nats"].max())
+    top = 1.1 * max(1.2 * t_max, min(float(np.nanmax(summary["mean_nats"])), 2 * t_max))
+    for ax, m in zip(axes.flat, methods, strict=False):
         g = summary[summary["method"] == m]
         for j, n in enumerate(ns):
             h = g[g["n"] == n]
-            ax.errorbar(h["truth_nats"], h["mean_nats"], yerr=h["sd_across_nats"], fmt="o",
-                        ms=4, color=f"C{j}", label=f"n={n}", alpha=0.8)  # fmt: skip
+            inside = h["mean_nats"] <= top
+            ax.errorbar(h["truth_nats"][inside], h["mean_nats"][inside],
+                        yerr=h["sd_across_nats"][inside], fmt="o", ms=4, color=f"C{j}",
+                        label=f"n={n}", alpha=0.8)  # fmt: skip
+            for t, v in zip(h["truth_nats"][~inside], h["mean_nats"][~inside], strict=True):
+                ax.plot(t, 0.98 * top, "^", color=f"C{j}", ms=6)
+                ax.annotate(f"{v:.1f}", (t, 0.98 * top), xytext=(4, -10),
+                            textcoords="offset points", fontsize=7, color=f"C{j}")  # fmt: skip
         ax.plot([0, top], [0, top], "k--", lw=1)
+        ax.set_ylim(max(-0.5, min(-0.1, float(np.nanmin(summary["mean_nats"])) - 0.05)), top)
         ax.set_title(m)
         ax.set_xlabel("true value (nats)")
-    axes[0][0].set_ylabel("mean estimate (nats)")
+    for row in axes:
+        row[0].set_ylabel("mean estimate (nats)")
     axes[0][0].legend(loc="upper left", fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=110)

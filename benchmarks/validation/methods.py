@@ -7,6 +7,11 @@ there is one (the null is not needed to score intervals), and the ``tiny`` size 
 draw count it finds so the end-to-end test stays fast. Discrete labels are passed with
 ``discrete_y=True`` or ``categorical=True``, whichever the estimator has; one with neither is
 not run on discrete cases.
+
+Peers: scikit-learn's KSG runs here; the others (``EXTERNAL``: gmm-mi, the BMI benchmark's
+estimators, torch-mist, latentmi) run in environments of their own through batch scripts
+(``*_batch.py``, exchanging data in the ``peer_io.py`` format), each only where its
+environment exists, on the cases, sample sizes and replicate counts its entry names.
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ import sys
 import tempfile
 import time
 import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +34,16 @@ from bayesmi.estimators import REGISTRY
 from bayesmi.exceptions import BayesMIWarning
 from bayesmi.result import MIResult
 
-__all__ = ["PEERS", "available_methods", "gmmmi_python", "run_bayesmi", "run_sklearn"]
+__all__ = [
+    "EXTERNAL",
+    "PEERS",
+    "ExternalPeer",
+    "available_methods",
+    "gmmmi_python",
+    "run_bayesmi",
+    "run_external_batch",
+    "run_sklearn",
+]
 
 #: Per-size settings applied to every estimator that has the parameter.
 COMMON_SETTINGS: dict[str, dict[str, Any]] = {
@@ -46,25 +62,142 @@ COMMON_SETTINGS: dict[str, dict[str, Any]] = {
 #: Per-method settings on top of COMMON_SETTINGS (a method absent here runs with defaults).
 METHOD_SETTINGS: dict[str, dict[str, dict[str, Any]]] = {}
 
-#: Peer libraries: scikit-learn's KSG (point estimate) and the gmm-mi package (bootstrap).
-PEERS = ("sklearn", "gmmmi")
-
 HERE = Path(__file__).resolve().parent
+
+
+@dataclass(frozen=True)
+class ExternalPeer:
+    """A peer library run in an environment of its own, through a batch script (``peer_io.py``
+    format), never imported here.
+
+    Attributes
+    ----------
+    name : str
+        The method's name in the tables.
+    env_var, default_env : str
+        The environment's folder: ``$env_var`` if set, else ``default_env``.
+    script : str
+        The batch script in this folder; the peers that share one run in one subprocess.
+    setup : str
+        How to make the environment.
+    applies : callable
+        ``applies(case) -> bool``: the cases it runs on.
+    ns : tuple of int or None
+        The sample sizes it runs at (None: every size of the run).
+    reps : {"peer", "all"}
+        "peer": the first ``Size.peer_reps`` data sets (a slow peer); "all": every one.
+    interval : bool
+        Whether it gives draws (an interval) or a point estimate only.
+    what : str
+        One line for the docs: the package, its version and the settings.
+    """
+
+    name: str
+    env_var: str
+    default_env: str
+    script: str
+    setup: str
+    applies: Callable[[Any], bool]
+    ns: tuple[int, ...] | None = None
+    reps: str = "peer"
+    interval: bool = False
+    what: str = ""
+
+    def python(self) -> Path | None:
+        """The environment's interpreter, or None where it is not set up."""
+        p = Path(os.environ.get(self.env_var, self.default_env)) / "bin" / "python"
+        return p if p.exists() else None
+
+
+def _continuous_mi(case) -> bool:
+    return case.quantity == "mi" and not case.discrete_y
+
+
+def _one_dim_continuous(case) -> bool:
+    return case.one_dimensional and not case.discrete_y
+
+
+#: Cases the slow neural peers run on (tens of seconds a data set): 1-D Gaussians at moderate
+#: and high MI, and the 3-D and 4-D ones.
+NEURAL_CASES = ("gauss_r0.6", "gauss_r0.9", "gauss_3d_r0.5", "embed_2in4_r0.6")
+
+
+def _neural_case(case) -> bool:
+    return case.name in NEURAL_CASES
+
+
+_BMI = dict(env_var="BMI_ENV", default_env="/work/bench-envs/bmi", script="bmi_batch.py",
+            setup="bash benchmarks/setup_bmi_env.sh")  # fmt: skip
+_TORCHMIST = dict(env_var="TORCHMIST_ENV", default_env="/work/bench-envs/torchmist",
+                  script="torchmist_batch.py",
+                  setup="bash benchmarks/setup_torchmist_env.sh")  # fmt: skip
+
+#: Peers in environments of their own; each joins a run only where its environment exists.
+EXTERNAL: dict[str, ExternalPeer] = {
+    p.name: p
+    for p in (
+        ExternalPeer(
+            "gmmmi", "GMMMI_ENV", "/work/bench-envs/gmmmi", "gmmmi_batch.py",
+            "bash benchmarks/setup_gmmmi_env.sh", _one_dim_continuous, interval=True,
+            what="gmm-mi 0.8.2, its defaults (50 bootstrap refits, 1e5 Monte Carlo samples); "
+            "intervals from its bootstrap values",
+        ),
+        ExternalPeer(
+            "bmi_ksg", **_BMI, applies=_continuous_mi, reps="all",
+            what="benchmark-mi 0.1.3 KSGEnsembleFirstEstimator (KSG eq. 8, Euclidean, mean "
+            "over k = 5 and 10), defaults",
+        ),
+        ExternalPeer(
+            "bmi_hist", **_BMI, applies=_continuous_mi, reps="all",
+            what="benchmark-mi 0.1.3 HistogramEstimator (5 equal-width bins per dimension), "
+            "defaults",
+        ),
+        ExternalPeer(
+            "bmi_cca", **_BMI, applies=_continuous_mi, reps="all",
+            what="benchmark-mi 0.1.3 CCAMutualInformationEstimator (the Gaussian MI of the "
+            "sample's canonical correlations), defaults",
+        ),
+        ExternalPeer(
+            "bmi_kde", **_BMI, applies=_continuous_mi, reps="all",
+            what="benchmark-mi 0.1.3 KDEMutualInformationEstimator (top-hat kernels, Scott's "
+            "bandwidth), defaults",
+        ),
+        ExternalPeer(
+            "bmi_infonce", **_BMI, applies=_neural_case, ns=(1000,),
+            what="benchmark-mi 0.1.3 InfoNCEEstimator, 2,000 steps (its default 10,000), "
+            "other defaults",
+        ),
+        ExternalPeer(
+            "torchmist_infonce", **_TORCHMIST, applies=_neural_case, ns=(1000,),
+            what="torch-mist 0.2.17 estimate_mi, InfoNCE, MLP (64, 64), batch 128, at most "
+            "2,000 steps, its early stopping, 20% test data",
+        ),
+        ExternalPeer(
+            "latentmi", "LATENTMI_ENV", "/work/bench-envs/latentmi", "latentmi_batch.py",
+            "bash benchmarks/setup_latentmi_env.sh",
+            # its use is multivariate data; 2-3 minutes a data set at n = 1000 on one thread
+            lambda c: c.name in ("gauss_3d_r0.5", "embed_2in4_r0.6"), ns=(1000,),
+            what="latentmi 0.1.3 lmi.estimate, its defaults (latent size 8, up to 300 epochs), "
+            "mean held-out pointwise MI, bits converted to nats",
+        ),
+    )
+}  # fmt: skip
+
+#: Peer libraries: scikit-learn's KSG (point estimate, in this environment) and the external ones.
+PEERS = ("sklearn", *EXTERNAL)
 
 
 def gmmmi_python() -> Path | None:
     """The gmm-mi environment's interpreter (``GMMMI_ENV``, default /work/bench-envs/gmmmi),
     or None where it is not set up (``bash benchmarks/setup_gmmmi_env.sh``)."""
-    p = Path(os.environ.get("GMMMI_ENV", "/work/bench-envs/gmmmi")) / "bin" / "python"
-    return p if p.exists() else None
+    return EXTERNAL["gmmmi"].python()
 
 
 def available_methods() -> list[str]:
     """Every registered bayesmi method, then the peers that can run here."""
     out = sorted(REGISTRY)
     out.append("sklearn")
-    if gmmmi_python() is not None:
-        out.append("gmmmi")
+    out += [name for name, peer in EXTERNAL.items() if peer.python() is not None]
     return out
 
 
@@ -137,37 +270,50 @@ def run_sklearn(case, x, y, seed: int) -> dict[str, Any] | None:
     return {"seconds": time.perf_counter() - t0, "error": "", "warnings": "", "estimate": float(v)}
 
 
-def run_gmmmi_batch(datasets: list[tuple[np.ndarray, np.ndarray]]) -> list[dict[str, Any]]:
-    """Run the gmm-mi package (its defaults: 50 bootstrap refits, 1e5 Monte Carlo samples)
-    on each (x, y) in one subprocess of its own environment (``gmmmi_batch.py``); rows as
-    ``run_bayesmi`` gives, with intervals from its bootstrap draws."""
-    py = gmmmi_python()
+def run_external_batch(
+    script: str, datasets: list[tuple[np.ndarray, np.ndarray, int, list[str]]]
+) -> list[dict[str, dict[str, Any]]]:
+    """Run the peers of one batch script on each (x, y, seed, method names) in one subprocess
+    of their environment; per data set, method name -> a row as ``run_bayesmi`` gives (with
+    intervals where the peer gives draws)."""
+    peers = [EXTERNAL[m] for _, _, _, ms in datasets for m in ms]
+    py = peers[0].python() if peers else None
     if py is None:
         raise RuntimeError(
-            "gmmmi: no gmm-mi environment; run `bash benchmarks/setup_gmmmi_env.sh` or set "
-            "GMMMI_ENV."
+            f"{script}: no environment; run `{peers[0].setup if peers else ''}` or set "
+            f"{peers[0].env_var if peers else 'the environment variable'}."
         )
     with tempfile.TemporaryDirectory() as tmp:
         data, out = Path(tmp) / "in.npz", Path(tmp) / "out.json"
-        arrays = {}
-        for i, (x, y) in enumerate(datasets):
-            arrays[f"x_{i}"] = np.ravel(x)
-            arrays[f"y_{i}"] = np.ravel(y)
+        arrays: dict[str, np.ndarray] = {"count": np.array(len(datasets))}
+        for i, (x, y, seed, ms) in enumerate(datasets):
+            n = len(x)
+            arrays[f"x_{i}"] = np.asarray(x, dtype=np.float64).reshape(n, -1)
+            arrays[f"y_{i}"] = np.asarray(y, dtype=np.float64).reshape(n, -1)
+            arrays[f"seed_{i}"] = np.array(seed)
+            arrays[f"methods_{i}"] = np.array(ms, dtype=str)
         np.savez(data, **arrays)
-        env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
-        cmd = [str(py), str(HERE / "gmmmi_batch.py"), str(data), str(out), str(len(datasets))]
+        env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
+        env.pop("PYTHONPATH", None)  # the peer's own packages, never this environment's
+        cmd = [str(py), str(HERE / script), str(data), str(out)]
         subprocess.run(cmd, check=True, env=env, stdout=sys.stderr)
         raw = json.loads(out.read_text())
-    rows = []
-    for res in raw:
-        if res.get("error"):
-            rows.append({"seconds": res["seconds"], "error": res["error"], "warnings": ""})
-            continue
-        draws = np.asarray(res["draws"], dtype=np.float64)
-        r = MIResult(draws_nats=draws[None, :], kind="bootstrap", method="gmmmi")
+    return [{m: _external_row(m, res) for m, res in by_method.items()} for by_method in raw]
+
+
+def _external_row(method: str, res: dict[str, Any]) -> dict[str, Any]:
+    """A peer's result (``peer_io`` row) as a row of the suite's table."""
+    if res.get("error"):
+        return {"seconds": res.get("seconds", np.nan), "error": res["error"], "warnings": ""}
+    draws = res.get("draws_nats")
+    if draws:
+        r = MIResult(draws_nats=np.asarray(draws, dtype=np.float64)[None, :], kind="bootstrap",
+                     method=method)  # fmt: skip
         row = _record(r, res["seconds"], [])
-        # gmm-mi reports the mean of its bootstrap MI values; its draws carry the spread.
-        row["estimate"], row["sd"] = res["mi_mean"], res["mi_std"]
-        row["warnings"] = ";".join(res.get("warnings", []))[:200]
-        rows.append(row)
-    return rows
+    else:
+        row = {"seconds": res["seconds"], "error": "", "kind": "point"}
+    row["estimate"] = float(res["estimate_nats"])
+    if res.get("sd_nats") is not None:
+        row["sd"] = float(res["sd_nats"])
+    row["warnings"] = str(res.get("warnings", ""))[:200]
+    return row

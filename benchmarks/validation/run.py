@@ -2,8 +2,8 @@
 
 Each replicate data set is generated once and given to every method in turn (side by side, in
 one task), so the methods are compared on the same data. Tasks fan out over joblib workers;
-the gmm-mi peer runs afterwards in its own environment, on the same data sets regenerated
-from their seeds.
+the peers in environments of their own (``methods.EXTERNAL``) run afterwards, in subprocesses,
+on the same data sets regenerated from their seeds.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ LEVELS = (0.5, 0.9, 0.95)
 @dataclass(frozen=True)
 class Size:
     """How much to run: sample sizes, replicate data sets per (case, n), and how many of
-    those the slow gmm-mi peer gets."""
+    those the slow peers get (``ExternalPeer.reps == "peer"``)."""
 
     ns: tuple[int, ...]
     reps: int
@@ -74,7 +74,10 @@ def _check_methods(methods: str | list[str] | None) -> list[str]:
     if unknown or not methods:
         raise ValueError(
             f"methods: unknown or unavailable method(s) {unknown or methods!r}; available here "
-            f"are {available} (gmmmi needs benchmarks/setup_gmmmi_env.sh)."
+            f"are {available}. A peer in an environment of its own joins where that environment "
+            "exists: "
+            + "; ".join(f"{p.name}: {p.setup}" for p in M.EXTERNAL.values() if p.name in unknown)
+            + "."
         )
     return list(methods)
 
@@ -98,7 +101,8 @@ def run_suite(
     size : {"tiny", "small", "medium", "full"}
         Sample sizes and replicate counts (``SIZES``).
     methods : list of str or comma-separated str, optional
-        Registered bayesmi methods and peers ("sklearn", "gmmmi"); default all available.
+        Registered bayesmi methods and peers ("sklearn" and ``methods.EXTERNAL``); default
+        every one available here.
     cases : list of str or comma-separated str, optional
         Panel case names; default the size's cases (all but for "tiny").
     out : path, optional
@@ -125,7 +129,8 @@ def run_suite(
     ns = tuple(ns or spec.ns)
     reps = int(reps or spec.reps)
     tasks = [(c, n, r) for c in case_list for n in ns for r in range(reps)]
-    local = [m for m in method_names if m != "gmmmi"]
+    local = [m for m in method_names if m not in M.EXTERNAL]
+    external = [m for m in method_names if m in M.EXTERNAL]
     load0 = os.getloadavg()
     t0 = time.perf_counter()
     chunks = run_parallel(
@@ -136,11 +141,12 @@ def run_suite(
         desc=f"validation ({size})",
     )
     rows = [row for chunk in chunks for row in chunk]
-    if "gmmmi" in method_names:
-        if out is not None:  # keep what is done if the slow peer is stopped
+    if external:
+        if out is not None and rows:  # keep what is done if a slow peer is stopped
             Path(out).mkdir(parents=True, exist_ok=True)
-            pd.DataFrame(rows).to_csv(Path(out) / "results_before_gmmmi.csv", index=False)
-        rows += _run_gmmmi(case_list, ns, min(reps, spec.peer_reps), seed, n_jobs)
+            pd.DataFrame(rows).to_csv(Path(out) / "results_before_peers.csv", index=False)
+        rows += _run_external(external, case_list, ns, reps, min(reps, spec.peer_reps), seed,
+                              n_jobs)  # fmt: skip
     elapsed = time.perf_counter() - t0
     results = pd.DataFrame(rows)
     truth = {c.name: c.truth_nats for c in case_list}
@@ -175,41 +181,46 @@ def run_suite(
     return results, summary
 
 
-def _run_gmmmi(case_list: list[Case], ns, reps: int, seed: int, n_jobs: int) -> list[dict]:
-    """gmm-mi on the first ``reps`` replicate data sets of each 1-D continuous case."""
-    todo = [
-        (c, n, r)
-        for c in case_list
-        if c.one_dimensional and not c.discrete_y
-        for n in ns
-        for r in range(reps)
-    ]
-    if not todo:
-        return []
-    data = [c.sample(n, r, seed)[:2] for c, n, r in todo]
-    # One subprocess per worker, each with a share of the data sets.
-    k = max(1, min(n_jobs if n_jobs > 0 else os.cpu_count() or 1, len(todo)))
-    parts = [list(range(i, len(todo), k)) for i in range(k)]
+def _run_external(
+    names: list[str], case_list: list[Case], ns, reps: int, peer_reps: int, seed: int, n_jobs: int
+) -> list[dict]:
+    """The peers in environments of their own, each on the cases, sizes and data sets its
+    entry names; the peers of one batch script share a subprocess per worker."""
+    rows: list[dict] = []
+    for script in dict.fromkeys(M.EXTERNAL[m].script for m in names):
+        todo = []  # (case, n, rep, the script's methods that apply there)
+        for c in case_list:
+            for n in ns:
+                for r in range(reps):
+                    ms = [
+                        m for m in names
+                        if M.EXTERNAL[m].script == script and M.EXTERNAL[m].applies(c)
+                        and (M.EXTERNAL[m].ns is None or n in M.EXTERNAL[m].ns)
+                        and r < (reps if M.EXTERNAL[m].reps == "all" else peer_reps)
+                    ]  # fmt: skip
+                    if ms:
+                        todo.append((c, n, r, ms))
+        if not todo:
+            continue
+        data = [(*c.sample(n, r, seed)[:2], r, ms) for c, n, r, ms in todo]
+        # One subprocess per worker, each with a share of the data sets.
+        k = max(1, min(n_jobs if n_jobs > 0 else os.cpu_count() or 1, len(todo)))
+        parts = [list(range(i, len(todo), k)) for i in range(k)]
 
-    def batch(idx):
-        try:
-            return M.run_gmmmi_batch([data[i] for i in idx])
-        except subprocess.CalledProcessError as e:  # the peer crashed: report it, go on
-            return [{"seconds": np.nan, "error": f"gmm-mi exited with {e.returncode}",
-                     "warnings": ""}] * len(idx)  # fmt: skip
+        def batch(idx, script=script, data=data):
+            try:
+                return M.run_external_batch(script, [data[i] for i in idx])
+            except subprocess.CalledProcessError as e:  # the peer crashed: report it, go on
+                err = {"seconds": np.nan, "error": f"{script} exited with {e.returncode}",
+                       "warnings": ""}  # fmt: skip
+                return [{m: err for m in data[i][3]} for i in idx]
 
-    outs = run_parallel(
-        batch,
-        parts,
-        n_jobs=k,
-        progress=False,
-        backend="threading",
-    )
-    rows = []
-    for idx, part in zip(parts, outs, strict=True):
-        for i, row in zip(idx, part, strict=True):
-            c, n, r = todo[i]
-            rows.append({"method": "gmmmi", "case": c.name, "n": n, "rep": r, **row})
+        outs = run_parallel(batch, parts, n_jobs=k, progress=False, backend="threading")
+        for idx, part in zip(parts, outs, strict=True):
+            for i, by_method in zip(idx, part, strict=True):
+                c, n, r, _ = todo[i]
+                for m, row in by_method.items():
+                    rows.append({"method": m, "case": c.name, "n": n, "rep": r, **row})
     return rows
 
 
@@ -272,6 +283,13 @@ def summarise(results, case_list: list[Case] | None = None):
     return out
 
 
+def _finite(fn, values) -> float:
+    """``fn`` over the finite values; NaN, quietly, where there are none (a method that failed
+    on every data set)."""
+    v = np.asarray(values, dtype=float)
+    return float(fn(v[np.isfinite(v)])) if np.isfinite(v).any() else np.nan
+
+
 def pooled_coverage(summary):
     """Per method: coverage of each interval pooled over every (case, n) it ran on, with the
     worst cell; the 'at a glance' table of the docs."""
@@ -282,6 +300,8 @@ def pooled_coverage(summary):
         g = g[g["reps"] > 0]  # cells where the method applies
         w = g["reps"].to_numpy(dtype=float)
         row = {"method": method, "cells": len(g), "data_sets": int(w.sum())}
+        # A point estimate (scikit-learn, most peers) has bias and RMSE but no coverage.
+        row["interval"] = bool(g["cover90"].notna().any())
         for col in ("cover50", "cover90", "cover95", "cover90_eti"):
             v = g[col].to_numpy(dtype=float)
             keep = ~np.isnan(v)
@@ -302,7 +322,8 @@ def pooled_coverage(summary):
             row["worst90"] = f"{worst['cover90']:.2f} ({worst['case']}, n={worst['n']})"
         else:
             row["worst90"] = ""
-        row["mean_abs_bias_nats"] = float(np.nanmean(np.abs(g["bias_nats"])))
-        row["median_seconds"] = float(np.nanmedian(g["median_seconds"]))
+        row["mean_abs_bias_nats"] = _finite(np.nanmean, np.abs(g["bias_nats"]))
+        row["mean_rmse_nats"] = _finite(np.nanmean, g["rmse_nats"])
+        row["median_seconds"] = _finite(np.nanmedian, g["median_seconds"])
         rows.append(row)
     return pd.DataFrame(rows)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["markdown_tables", "panel_table"]
+__all__ = ["markdown_tables", "panel_table", "read_summaries"]
 
 
 def _fmt(v, digits: int = 3) -> str:
@@ -49,14 +49,42 @@ def panel_table() -> str:
     return _table(df, cols | {"source": "source of the value"}, digits=4)
 
 
-def markdown_tables(folder: str | Path) -> str:
-    """Pooled coverage per method, then per case and n: bias, RMSE, coverage, time."""
+def read_summaries(*folders: str | Path):
+    """The summaries of one or more runs side by side: runs with the same seed drew the same
+    data sets (seeded by seed, case, n and replicate), so a peer run separately is compared on
+    the data of the main run. A method in several folders is taken from the first."""
+    import json
+
     import pandas as pd
 
+    if not folders:
+        raise ValueError("markdown: give at least one run folder.")
+    seeds = {}
+    parts = []
+    for f in folders:
+        meta = Path(f) / "meta.json"
+        seeds[str(f)] = json.loads(meta.read_text()).get("seed") if meta.exists() else None
+        part = pd.read_csv(Path(f) / "summary.csv")
+        if parts:
+            seen = set(pd.concat(parts)["method"])
+            part = part[~part["method"].isin(seen)]
+        parts.append(part)
+    if len({s for s in seeds.values()}) > 1:
+        raise ValueError(
+            f"markdown: the runs used different seeds ({seeds}), so different data sets; "
+            "compare runs made with the same --seed."
+        )
+    return pd.concat(parts, ignore_index=True)
+
+
+def markdown_tables(*folders: str | Path) -> str:
+    """Pooled coverage per method, then per case and n: bias, RMSE, coverage, time; for one
+    run, or several with the same seed side by side (``read_summaries``)."""
     from benchmarks.validation.run import pooled_coverage
 
-    summary = pd.read_csv(Path(folder) / "summary.csv")
+    summary = read_summaries(*folders)
     pooled = pooled_coverage(summary)
+    pooled["interval"] = ["yes" if v else "point estimate: no coverage" for v in pooled["interval"]]
     for c in ("cover50", "cover90", "cover95", "cover90_eti", "cover90_truth_above_0"):
         pooled[c] = [_fmt(v, 2) for v in pooled[c]]
     out = ["### Pooled over the panel", ""]
@@ -67,6 +95,7 @@ def markdown_tables(folder: str | Path) -> str:
                 "method": "method",
                 "cells": "cases x n",
                 "data_sets": "data sets",
+                "interval": "interval",
                 "cover50": "50% HDI",
                 "cover90": "90% HDI",
                 "cover95": "95% HDI",
@@ -74,11 +103,18 @@ def markdown_tables(folder: str | Path) -> str:
                 "cover90_truth_above_0": "90% HDI, cases with MI > 0",
                 "worst90": "worst 90% cell",
                 "mean_abs_bias_nats": "mean abs. bias (nats)",
+                "mean_rmse_nats": "mean RMSE (nats)",
                 "median_seconds": "median s",
             },
         )
     )
-    out += ["", "### Per case and n", ""]
+    out += [
+        "",
+        "### Per case and n",
+        "",
+        "(– in the coverage columns: a point estimate, scored by bias and RMSE only.)",
+        "",
+    ]
     summary = summary.copy()
     summary["cover90"] = [
         _fmt(c, 2) + ("" if np.isnan(s) else f" ± {s:.2f}")
