@@ -295,6 +295,10 @@ def run_external_batch(
         np.savez(data, **arrays)
         env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
         env.pop("PYTHONPATH", None)  # the peer's own packages, never this environment's
+        # A temporary folder of its own: torch-mist 0.2.17 checkpoints its best weights to
+        # gettempdir()/model_{iteration}_{time.time}.pyt (the function, not its value), a name
+        # that two concurrent runs share, so one could load the other's weights.
+        env["TMPDIR"] = tmp
         cmd = [str(py), str(HERE / script), str(data), str(out)]
         subprocess.run(cmd, check=True, env=env, stdout=sys.stderr)
         raw = json.loads(out.read_text())
