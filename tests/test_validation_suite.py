@@ -230,3 +230,18 @@ def test_runs_side_by_side_need_the_same_seed(tmp_path):
         (tmp_path / name / "summary.csv").write_text("method,case,n\n")
     with pytest.raises(ValueError, match="markdown: the runs used different seeds"):
         markdown_tables(tmp_path / "a", tmp_path / "b")
+
+
+def test_a_rerun_replaces_one_methods_rows(tmp_path):
+    from benchmarks.validation.run import replace_method
+
+    run_suite("tiny", methods="bins,sklearn", out=tmp_path / "a", progress=False)
+    run_suite("tiny", methods="sklearn", out=tmp_path / "b", progress=False, reps=1)
+    replace_method(tmp_path / "a", tmp_path / "b", "sklearn", why="a test")
+    summary = (tmp_path / "a" / "summary.csv").read_text()
+    assert "bins,gauss_r0.6,200,0.2231,2," in summary  # kept
+    assert "sklearn,gauss_r0.6,200,0.2231,1," in summary  # replaced: one data set now
+    meta = json.loads((tmp_path / "a" / "meta.json").read_text())
+    assert meta["reruns"][0]["method"] == "sklearn" and meta["reruns"][0]["why"] == "a test"
+    with pytest.raises(ValueError, match="has no rows of method 'gmm'"):
+        replace_method(tmp_path / "a", tmp_path / "b", "gmm")

@@ -37,6 +37,13 @@ def main(argv: list[str] | None = None) -> int:
         "made with the same seed are put side by side",
     )
     md.add_argument("--panel", action="store_true", help="print the panel table instead")
+    rp = sub.add_parser(
+        "replace", help="put one method's rows of a rerun (same seed) in place of a run's"
+    )
+    rp.add_argument("folder", help="the run to update")
+    rp.add_argument("rerun", help="the rerun's output folder")
+    rp.add_argument("method")
+    rp.add_argument("--why", default="", help="recorded in meta.json")
     fg = sub.add_parser("figures", help="redraw the figures of a run from its CSV files")
     fg.add_argument("folder", help="a run's output folder (holding results.csv, summary.csv)")
     args = p.parse_args(argv)
@@ -49,6 +56,17 @@ def main(argv: list[str] | None = None) -> int:
         folder = Path(args.folder)
         plot_all(pd.read_csv(folder / "results.csv"), pd.read_csv(folder / "summary.csv"), folder)
         print(f"wrote the figures in {folder}")
+        return 0
+
+    if args.command == "replace":
+        from benchmarks.validation.run import replace_method
+
+        try:
+            replace_method(args.folder, args.rerun, args.method, args.why)
+        except ValueError as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 2
+        print(f"replaced {args.method} in {args.folder}")
         return 0
 
     if args.command == "markdown":

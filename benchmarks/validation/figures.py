@@ -75,6 +75,7 @@ def plot_estimates(summary, path: Path) -> None:
     top = 1.1 * max(1.2 * t_max, min(float(np.nanmax(summary["mean_nats"])), 2 * t_max))
     for ax, m in zip(axes.flat, methods, strict=False):
         g = summary[summary["method"] == m]
+        above = 0  # runaway values written one under another
         for j, n in enumerate(ns):
             h = g[g["n"] == n]
             inside = h["mean_nats"] <= top
@@ -83,7 +84,8 @@ def plot_estimates(summary, path: Path) -> None:
                         label=f"n={n}", alpha=0.8)  # fmt: skip
             for t, v in zip(h["truth_nats"][~inside], h["mean_nats"][~inside], strict=True):
                 ax.plot(t, 0.98 * top, "^", color=f"C{j}", ms=6)
-                ax.annotate(f"{v:.1f}", (t, 0.98 * top), xytext=(4, -10),
+                above += 1
+                ax.annotate(f"{v:.1f}", (t, 0.98 * top), xytext=(6, -9 * above),
                             textcoords="offset points", fontsize=7, color=f"C{j}")  # fmt: skip
         ax.plot([0, top], [0, top], "k--", lw=1)
         ax.set_ylim(max(-0.5, min(-0.1, float(np.nanmin(summary["mean_nats"])) - 0.05)), top)

@@ -26,7 +26,7 @@ from bayesmi.resampling import run_parallel
 from benchmarks.validation import methods as M
 from benchmarks.validation.panel import Case, get_cases
 
-__all__ = ["SIZES", "Size", "run_suite", "summarise"]
+__all__ = ["SIZES", "Size", "replace_method", "run_suite", "summarise"]
 
 LEVELS = (0.5, 0.9, 0.95)
 
@@ -327,3 +327,36 @@ def pooled_coverage(summary):
         row["median_seconds"] = _finite(np.nanmedian, g["median_seconds"])
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def replace_method(folder: str | Path, rerun: str | Path, method: str, why: str = "") -> None:
+    """Put ``method``'s rows of the run in ``rerun`` in place of its rows in the run in
+    ``folder`` (same seed, so the same data sets), then rewrite that run's summary and figures
+    and record the rerun in its ``meta.json`` ("reruns")."""
+    import pandas as pd
+
+    from benchmarks.validation.figures import plot_all
+
+    folder, rerun = Path(folder), Path(rerun)
+    meta = json.loads((folder / "meta.json").read_text())
+    meta_r = json.loads((rerun / "meta.json").read_text())
+    if meta.get("seed") != meta_r.get("seed"):
+        raise ValueError(
+            f"replace: the runs used different seeds ({meta.get('seed')} and "
+            f"{meta_r.get('seed')}), so different data sets."
+        )
+    new = pd.read_csv(rerun / "results.csv")
+    new = new[new["method"] == method]
+    if new.empty:
+        raise ValueError(f"replace: {rerun} has no rows of method {method!r}.")
+    old = pd.read_csv(folder / "results.csv")
+    results = pd.concat([old[old["method"] != method], new], ignore_index=True)
+    summary = summarise(results, get_cases(meta["cases"]))
+    results.to_csv(folder / "results.csv", index=False, float_format="%.6g")
+    summary.to_csv(folder / "summary.csv", index=False, float_format="%.4g")
+    keep = ("command", "elapsed_seconds", "loadavg_start", "loadavg_end")
+    meta.setdefault("reruns", []).append(
+        {"method": method, **{k: meta_r.get(k) for k in keep}, "why": why}
+    )
+    (folder / "meta.json").write_text(json.dumps(meta, indent=1))
+    plot_all(results, summary, folder)
