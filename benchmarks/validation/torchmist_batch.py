@@ -3,10 +3,10 @@
 
 Executed by the interpreter of torch-mist's own environment (python3 -m venv
 /work/bench-envs/torchmist; pip install torch==2.13.0 torch-mist), never imported by bayesmi.
-The settings are those of ``benchmarks/neural_vs_torchmist.py``: MLP critics (64, 64), batch
-128, at most 2000 steps, torch-mist's own early stopping, and the first 20% of the rows given
-as test data (by default it reads its estimate out on the training data). A point estimate
-in nats.
+The call is ``benchmarks/torchmist_runner.py``'s (as ``benchmarks/neural_vs_torchmist.py`` makes
+it): MLP critics (64, 64), batch 128, at most 2000 steps, torch-mist's own early stopping, and
+the first 20% of the rows given as test data (by default it reads its estimate out on the
+training data). A point estimate in nats.
 
 Usage: PYTHON torchmist_batch.py IN.npz OUT.json   (the format of ``peer_io.py``)
 """
@@ -14,30 +14,20 @@ Usage: PYTHON torchmist_batch.py IN.npz OUT.json   (the format of ``peer_io.py``
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+HERE = Path(__file__).resolve().parent
+sys.path[:0] = [str(HERE), str(HERE.parent)]
 
-ESTIMATORS = {"torchmist_infonce": "infonce", "torchmist_smile": "smile"}
+ESTIMATORS = {"torchmist_infonce": "infonce"}
 
 
 def one(x, y, seed: int, estimator: str) -> dict:
     import numpy as np
     import torch
-    from torch_mist import estimate_mi
+    from torchmist_runner import estimate
 
     torch.manual_seed(seed)
     x, y = np.asarray(x, np.float32), np.asarray(y, np.float32)
-    n_test = int(0.2 * len(x))
-    mi = estimate_mi(
-        data=(x[n_test:], y[n_test:]),
-        test_data=(x[:n_test], y[:n_test]),
-        estimator=estimator,
-        hidden_dims=[64, 64],
-        batch_size=128,
-        max_iterations=2000,
-        verbose=False,
-    )
-    mi = mi[0] if isinstance(mi, tuple) else mi
-    return {"estimate_nats": float(mi)}
+    return {"estimate_nats": estimate(x, y, estimator)}
 
 
 def main(argv):
