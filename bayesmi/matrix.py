@@ -5,7 +5,8 @@ Dask cluster.
 Each pair is one call of a registered estimator (``bm.methods()``), so every method, including
 ones registered later, works unchanged. Each pair's seed is derived from the master seed and the
 pair's *names* (a hash of ``(seed, name_x, name_y)``), so a pair's draws do not depend on which
-other columns are present, on ``n_jobs``, or on the backend that ran it.
+other columns are present, on ``n_jobs``, on the backend that ran it, or on how the pairs were
+chunked for the workers.
 
 The result, :class:`MIMatrix`, wraps an xarray Dataset with the draws in nats,
 dims ``(x_var, y_var, chain, draw)``, and gives mean, sd and HDI tables, a tidy table, a heat
@@ -15,6 +16,7 @@ map, a multiple-testing-aware list of the pairs whose MI is above zero, and atom
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import math
 import os
@@ -28,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from bayesmi.estimators.base import REGISTRY, data_hash
+from bayesmi.resampling import one_blas_thread, roomy_malloc
 from bayesmi.result import QUANTITIES, MIResult, convert_units
 from bayesmi.validation import check_array, check_choice
 
@@ -162,9 +165,8 @@ def _check_params(method: str, params: dict[str, Any]) -> type:
 
 # -- one pair (runs on a worker) -----------------------------------------------------------------
 def _pair_task(data: dict[str, Any], task: dict[str, Any]) -> dict[str, Any]:
-    """Estimate one pair; picklable (module level) for loky and Dask workers."""
-    from threadpoolctl import threadpool_limits
-
+    """Estimate one pair; the caller holds the one-BLAS-thread limit (:func:`_run_chunk`)."""
+    start = time.perf_counter()
     x = data["X"][:, task["cols_x"]]
     y = (data["Y"] if data["Y"] is not None else data["X"])[:, task["cols_y"]]
     z = data["Z"]
@@ -176,9 +178,7 @@ def _pair_task(data: dict[str, Any], task: dict[str, Any]) -> dict[str, Any]:
     params = dict(task["params"])
     n_components = -1
     own = {"seed": task["seed"], "n_jobs": 1, "progress": False}
-    # One BLAS thread, as every estimator's own workers use: results do not depend on the
-    # number of threads a worker happens to have.
-    with threadpool_limits(limits=1, user_api="blas"), warnings.catch_warnings(record=True) as w:
+    with warnings.catch_warnings(record=True) as w:
         warnings.simplefilter("always")
         for category in (DeprecationWarning, PendingDeprecationWarning, FutureWarning):
             warnings.simplefilter("ignore", category)  # libraries' notices, not the pair's
@@ -210,6 +210,7 @@ def _pair_task(data: dict[str, Any], task: dict[str, Any]) -> dict[str, Any]:
         "bound": r.bound,
         "n_components": n_components,
         "warnings": [(m.category, str(m.message)) for m in w],
+        "seconds": time.perf_counter() - start,
     }
 
 
@@ -249,32 +250,179 @@ def _is_mixture(cls, params: dict) -> bool:
 
 
 # -- running the pairs ---------------------------------------------------------------------------
-def _run_local(data, tasks, n_jobs) -> Iterator[dict[str, Any]]:
-    if n_jobs == 1:
-        for t in tasks:
-            yield _pair_task(data, t)
-        return
-    from joblib import Parallel, delayed
+#: Workers take the pairs in chunks of about this many seconds of work (from the pairs timed so
+#: far): sending a task and its columns and returning its results costs milliseconds (on Dask a
+#: scheduler round trip too), a small share of a chunk, while a pair can take 0.1 s. A chunk's
+#: pairs reach the checkpoint when the chunk ends, so this is also the most work that a hard kill
+#: loses beyond the last checkpoint write, per worker.
+CHUNK_SECONDS = 2.0
+#: No chunk takes more than 1/(this * workers) of the pairs not yet handed out, so chunks shrink
+#: towards the end of the run and no worker waits long for another's last chunk.
+CHUNK_SHARE = 2
 
-    # One pair per dispatch: pairs are coarse, and results come back as they finish, so each is
-    # checkpointed at once. joblib memory-maps the large data arrays for its workers.
+
+class _Chunker:
+    """Hands out the pairs in chunks sized from the pairs timed so far: one pair per chunk until
+    a pair has been timed, then about ``CHUNK_SECONDS`` of work, never more than a
+    ``1 / (CHUNK_SHARE * n_workers)`` share of the pairs left. Chunks never change a pair's
+    draws (each pair has its own seed); after :meth:`stop` (a pair failed) none are handed out,
+    so the chunks already running finish and nothing finished is lost."""
+
+    def __init__(self, tasks: list[dict[str, Any]], n_workers: int) -> None:
+        self.tasks = list(tasks)
+        self.next_i = 0
+        self.n_workers = max(1, int(n_workers))
+        self.n_timed = 0
+        self.seconds = 0.0
+        self.stopped = False
+
+    def record(self, results: list[dict[str, Any]]) -> None:
+        for r in results:
+            self.n_timed += 1
+            self.seconds += r["seconds"]
+
+    def stop(self) -> None:
+        self.stopped = True
+
+    def next_chunk(self) -> list[dict[str, Any]] | None:
+        left = len(self.tasks) - self.next_i
+        if self.stopped or left == 0:
+            return None
+        size = 1
+        if self.n_timed:
+            by_time = int(CHUNK_SECONDS / max(self.seconds / self.n_timed, 1e-6))
+            size = max(1, min(by_time, left // (CHUNK_SHARE * self.n_workers)))
+        chunk = self.tasks[self.next_i : self.next_i + size]
+        self.next_i += len(chunk)
+        return chunk
+
+    def __iter__(self) -> Iterator[list[dict[str, Any]]]:
+        while (chunk := self.next_chunk()) is not None:
+            yield chunk
+
+
+class _RemoteTraceback(Exception):
+    """The traceback of an error raised on a worker, as text (its ``__cause__``)."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+def _run_chunk(data: dict[str, Any], tasks: list[dict[str, Any]]) -> dict[str, Any]:
+    """Estimate a chunk's pairs in turn, in one process, with one BLAS thread (as every
+    estimator's own workers use: the draws do not depend on a worker's thread count) and glibc's
+    own allocation thresholds (:func:`~bayesmi.resampling.roomy_malloc`: Dask workers fix them).
+    A pair that fails ends the chunk; the pairs finished before it come back with the error, so
+    they reach the checkpoint."""
+    import pickle
+    import traceback
+
+    results = []
+    with one_blas_thread(), roomy_malloc():
+        for t in tasks:
+            try:
+                results.append(_pair_task(data, t))
+            except Exception as err:
+                text = traceback.format_exc()
+                try:  # it must survive the way back, or the finished pairs are lost with it
+                    pickle.loads(pickle.dumps(err))
+                except Exception:
+                    err = RuntimeError(f"{type(err).__name__}: {err}")
+                return {"results": results, "error": err, "traceback": text}
+    return {"results": results, "error": None, "traceback": None}
+
+
+def _chunk_data(data: dict[str, Any], tasks: list[dict[str, Any]]):
+    """Only the columns a chunk's pairs use (renumbered in copies of its tasks): a worker is
+    sent a few columns, not the whole table."""
+    from_x = data["Y"] is None  # a symmetric matrix: both columns of a pair come from X
+    cols_x = sorted({c for t in tasks for c in t["cols_x"] + (t["cols_y"] if from_x else [])})
+    cols_y = [] if from_x else sorted({c for t in tasks for c in t["cols_y"]})
+    at_x = {c: i for i, c in enumerate(cols_x)}
+    at_y = at_x if from_x else {c: i for i, c in enumerate(cols_y)}
+    sub = {
+        "X": data["X"][:, cols_x],
+        "Y": None if from_x else data["Y"][:, cols_y],
+        "Z": data["Z"],
+    }
+    renumbered = [
+        t | {"cols_x": [at_x[c] for c in t["cols_x"]], "cols_y": [at_y[c] for c in t["cols_y"]]}
+        for t in tasks
+    ]
+    return sub, renumbered
+
+
+def _unpack(out: dict[str, Any], chunker: _Chunker, errors: list[BaseException]):
+    """The pairs of a finished chunk; its error (if any) is kept for the end of the run."""
+    chunker.record(out["results"])
+    if out["error"] is not None:
+        err = out["error"]
+        err.__cause__ = _RemoteTraceback(out["traceback"])
+        errors.append(err)
+        chunker.stop()
+    return out["results"]
+
+
+def _run_local(data, tasks, n_jobs) -> Iterator[dict[str, Any]]:
+    if not tasks:  # resuming a finished run
+        return
+    if n_jobs == 1:
+        # In this process, pair by pair: each is checkpointed as it ends.
+        with one_blas_thread(), roomy_malloc():
+            for t in tasks:
+                yield _pair_task(data, t)
+        return
+    from joblib import Parallel, cpu_count, delayed
+
+    n_workers = min(cpu_count() if n_jobs == -1 else n_jobs, len(tasks))
+    chunker = _Chunker(tasks, n_workers)
+    errors: list[BaseException] = []
+    # joblib pulls the next chunk from the chunker as each one ends (so the sizes follow the
+    # timings), reuses its worker processes across calls and memory-maps large column blocks.
     parallel = Parallel(
-        n_jobs=n_jobs, backend="loky", return_as="generator_unordered", batch_size=1
+        n_jobs=n_workers,
+        backend="loky",
+        return_as="generator_unordered",
+        batch_size=1,
+        pre_dispatch="2 * n_jobs",
     )
-    yield from parallel(delayed(_pair_task)(data, t) for t in tasks)
+    for out in parallel(delayed(_run_chunk)(*_chunk_data(data, c)) for c in chunker):
+        yield from _unpack(out, chunker, errors)
+    if errors:
+        raise errors[0]
 
 
 def _run_dask(data, tasks, client) -> Iterator[dict[str, Any]]:
     from distributed import as_completed
 
-    # The data go to every worker once; each task carries only its pair's description.
+    if not tasks:  # resuming a finished run
+        return
+    n_workers = max(1, sum(client.nthreads().values()))
+    chunker = _Chunker(tasks, n_workers)
+    errors: list[BaseException] = []
+    # The data go to every worker once; each task carries only its chunk's descriptions. Two
+    # chunks per worker thread in flight keep every worker busy while a result travels back.
     remote = client.scatter(data, broadcast=True)
-    futures = [client.submit(_pair_task, remote, t, pure=False) for t in tasks]
+    pending = as_completed(loop=client.loop)
+    for chunk in itertools.islice(chunker, 2 * n_workers):
+        pending.add(client.submit(_run_chunk, remote, chunk, pure=False))
     try:
-        for fut in as_completed(futures):
-            yield fut.result()
+        for fut in pending:
+            try:
+                out = fut.result()
+            except Exception as err:  # the worker was lost, or the chunk could not travel
+                errors.append(err)
+                chunker.stop()
+                continue
+            yield from _unpack(out, chunker, errors)
+            chunk = chunker.next_chunk()
+            if chunk is not None:
+                pending.add(client.submit(_run_chunk, remote, chunk, pure=False))
     finally:
-        client.cancel(futures)
+        # Only on an interruption (Ctrl-C, the caller stopping) are chunks still running.
+        client.cancel(list(pending.futures))
+    if errors:
+        raise errors[0]
 
 
 def _dask_client(client):
@@ -334,7 +482,8 @@ def mi_matrix(
         Master seed; pair (a, b) gets :func:`pair_seed` (seed, a, b). None draws one (recorded in
         the result, and taken from ``checkpoint`` when resuming) so the run can be repeated.
     n_jobs : int, default=1
-        Local worker processes (joblib "loky"; -1: every core). Each pair runs in one process.
+        Local worker processes (joblib "loky"; -1: every core). Each pair runs in one process,
+        single-threaded; workers take the pairs in chunks of about ``CHUNK_SECONDS`` of work.
     backend : {"loky", "dask"}, default="loky"
         "dask": run the pairs on a ``distributed.Client`` (``client``, or the current one).
     client : distributed.Client, optional

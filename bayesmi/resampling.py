@@ -7,14 +7,128 @@ it: the same seed gives the same draws whatever ``n_jobs`` is.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import functools
+import os
+import sys
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
 from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
-__all__ = ["bootstrap_counts", "resolve_block_length", "run_parallel", "spawn_seeds"]
+__all__ = [
+    "bootstrap_counts",
+    "one_blas_thread",
+    "resolve_block_length",
+    "roomy_malloc",
+    "run_parallel",
+    "spawn_seeds",
+]
+
+_limit = threading.local()
+
+
+@contextmanager
+def one_blas_thread() -> Iterator[None]:
+    """One BLAS thread in this process while the block runs (threadpoolctl).
+
+    Every estimate runs single-threaded (tiny matrix products are far slower with a thread pool,
+    and parallelism comes from the workers), so the limit is entered once per task and again in
+    every nested call. threadpoolctl scans the loaded libraries each time (about 4 ms); inside an
+    outer limit of the same thread that scan is skipped unless modules were imported since it
+    began (a newly loaded library then gets its limit too).
+    """
+    modules = len(sys.modules)
+    if getattr(_limit, "modules", None) == modules:
+        yield
+        return
+    outer = getattr(_limit, "modules", None)
+    with threadpool_limits(limits=1, user_api="blas"):
+        _limit.modules = modules
+        try:
+            yield
+        finally:
+            _limit.modules = outer
+
+
+#: glibc's mallopt parameters (malloc.h) and its fixed defaults (malloc.c:
+#: DEFAULT_MMAP_THRESHOLD_MIN, DEFAULT_TRIM_THRESHOLD); its dynamic ceiling for the mmap
+#: threshold on 64-bit systems (DEFAULT_MMAP_THRESHOLD_MAX), and twice that for trimming (the
+#: ratio glibc keeps when it raises the threshold itself).
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
+_GLIBC_DEFAULT = 128 * 1024
+_ROOMY = {_M_MMAP_THRESHOLD: 32 * 1024 * 1024, _M_TRIM_THRESHOLD: 64 * 1024 * 1024}
+_ENV = {_M_MMAP_THRESHOLD: "MALLOC_MMAP_THRESHOLD_", _M_TRIM_THRESHOLD: "MALLOC_TRIM_THRESHOLD_"}
+_malloc_lock = threading.Lock()
+_malloc_users = 0
+
+
+@functools.cache
+def _glibc():
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
+    import platform
+
+    if platform.libc_ver()[0] != "glibc":
+        return None
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        return libc if hasattr(libc, "mallopt") and hasattr(libc, "malloc_trim") else None
+    except OSError:
+        return None
+
+
+def _fixed_thresholds() -> dict[int, int] | None:
+    """The thresholds fixed by this process's environment, or None if none is."""
+    out = {}
+    for param, var in _ENV.items():
+        value = os.environ.get(var)
+        if value is None:
+            out[param] = _GLIBC_DEFAULT
+            continue
+        try:
+            out[param] = int(value)
+        except ValueError:
+            return None
+    return out if any(v in os.environ for v in _ENV.values()) else None
+
+
+@contextmanager
+def roomy_malloc() -> Iterator[None]:
+    """glibc's own large-allocation thresholds while the block runs, in a process whose
+    environment fixed them (Dask's nannies start every worker with MALLOC_TRIM_THRESHOLD_=65536).
+
+    A fixed threshold turns off glibc's dynamic mmap threshold, so every array of 128 KiB or more
+    is a fresh mmap, zeroed page by page, and unmapped again when freed: measured on gmm pairs at
+    n = 5000 (arrays of n x components), 1000 times the page faults and 1.8-2.4 times the time
+    (docs/matrix.md). Here
+    the thresholds are raised to glibc's dynamic ceiling (32 MiB, trimming above 64 MiB) while
+    the block runs, then set back to the environment's values and the free memory handed back to
+    the system (malloc_trim), so between tasks the process keeps the memory behaviour it was
+    started with. No-op elsewhere (no fixed threshold, or not glibc)."""
+    global _malloc_users
+    libc, fixed = _glibc(), _fixed_thresholds()
+    if libc is None or fixed is None:
+        yield
+        return
+    with _malloc_lock:
+        if _malloc_users == 0:
+            for param, value in _ROOMY.items():
+                libc.mallopt(param, value)
+        _malloc_users += 1
+    try:
+        yield
+    finally:
+        with _malloc_lock:
+            _malloc_users -= 1
+            if _malloc_users == 0:
+                for param, value in fixed.items():
+                    libc.mallopt(param, value)
+                libc.malloc_trim(0)
 
 
 def spawn_seeds(seed: int | np.random.SeedSequence | None, n: int) -> list[np.random.SeedSequence]:
@@ -54,8 +168,8 @@ def bootstrap_counts(
 
 def _run_chunk(fn: Callable, chunk: list[Any]) -> list[Any]:
     # One BLAS thread per worker: tiny matrix products are far slower with a thread pool, and
-    # parallelism comes from the workers.
-    with threadpool_limits(limits=1, user_api="blas"):
+    # parallelism comes from the workers. glibc's own thresholds on Dask workers: roomy_malloc.
+    with one_blas_thread(), roomy_malloc():
         return [fn(t) for t in chunk]
 
 
@@ -91,7 +205,7 @@ def run_parallel(
     try:
         if n_jobs == 1 and backend is None:
             out = []
-            with threadpool_limits(limits=1, user_api="blas"):
+            with one_blas_thread():
                 for t in tasks:
                     out.append(fn(t))
                     bar.update()

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 import bayesmi as bm
-from bayesmi import truth
+from bayesmi import matrix, truth
 from bayesmi.estimators.base import REGISTRY, Estimator
 from bayesmi.matrix import adjust_p, pair_seed
 from bayesmi.result import MIResult
@@ -142,12 +142,63 @@ def test_adding_a_column_leaves_other_pairs_unchanged(df):
     assert pair_seed(5, "a", "b") != pair_seed(5, "b", "a") != pair_seed(6, "a", "b")
 
 
-def test_same_draws_whatever_n_jobs(df):
-    small = df.iloc[:400]
-    one = bm.mi_matrix(small, method="ksg", seed=1, n_jobs=1, progress=False, **FAST_KSG)
-    two = bm.mi_matrix(small, method="ksg", seed=1, n_jobs=2, progress=False, **FAST_KSG)
-    np.testing.assert_array_equal(one.data["mi"].values, two.data["mi"].values)
-    np.testing.assert_array_equal(one.data["p_value"].values, two.data["p_value"].values)
+def wide(n=400, p=8, seed=3):
+    """p columns sharing one factor: p (p - 1) / 2 pairs, enough for chunks of several pairs."""
+    rng = np.random.default_rng(seed)
+    f = rng.standard_normal(n)
+    data = 0.5 * f[:, None] + np.sqrt(0.75) * rng.standard_normal((n, p))
+    return pd.DataFrame(data, columns=[f"v{i}" for i in range(p)])
+
+
+@pytest.fixture(scope="module")
+def wide_serial():
+    return bm.mi_matrix(wide(), method="ksg", seed=1, n_jobs=1, progress=False, **FAST_KSG)
+
+
+def test_same_draws_whatever_n_jobs(wide_serial, monkeypatch):
+    # Small chunks at first, then several pairs each (28 pairs, 2 workers): chunking must not
+    # change a draw.
+    sizes = []
+    next_chunk = matrix._Chunker.next_chunk
+    monkeypatch.setattr(
+        matrix._Chunker,
+        "next_chunk",
+        lambda self: sizes.append(len(c := next_chunk(self) or [])) or (c or None),
+    )
+    two = bm.mi_matrix(wide(), method="ksg", seed=1, n_jobs=2, progress=False, **FAST_KSG)
+    np.testing.assert_array_equal(wide_serial.data["mi"].values, two.data["mi"].values)
+    np.testing.assert_array_equal(wide_serial.data["p_value"].values, two.data["p_value"].values)
+    assert sum(sizes) == 28 and max(sizes) > 1
+
+
+def test_chunks_follow_the_timings_and_shrink_at_the_end():
+    tasks = [{"index": k} for k in range(100)]
+    chunker = matrix._Chunker(tasks, n_workers=2)
+    assert len(chunker.next_chunk()) == 1  # nothing timed yet
+    chunker.record([{"seconds": matrix.CHUNK_SECONDS / 5}])
+    assert len(chunker.next_chunk()) == 5  # about CHUNK_SECONDS of work
+    chunker.record([{"seconds": matrix.CHUNK_SECONDS / 20}])  # mean now CHUNK_SECONDS / 8
+    sizes = [len(c) for c in chunker]
+    assert sizes[0] == 8 and sizes[-1] == 1  # shrinking to single pairs at the end
+    assert all(s <= left // (matrix.CHUNK_SHARE * 2) or s == 1 for s, left in
+               zip(sizes, 94 - np.cumsum([0, *sizes[:-1]]), strict=True))  # fmt: skip
+    assert [t["index"] for t in tasks] == list(range(100))
+    stopped = matrix._Chunker(tasks, n_workers=2)
+    stopped.stop()
+    assert stopped.next_chunk() is None
+
+
+def test_a_chunk_is_sent_only_its_columns():
+    data = {"X": np.arange(60.0).reshape(10, 6), "Y": None, "Z": None}
+    tasks = [{"cols_x": [1], "cols_y": [4]}, {"cols_x": [2], "cols_y": [4]}]
+    sub, renumbered = matrix._chunk_data(data, tasks)
+    np.testing.assert_array_equal(sub["X"], data["X"][:, [1, 2, 4]])
+    for t, r in zip(tasks, renumbered, strict=True):
+        np.testing.assert_array_equal(sub["X"][:, r["cols_y"]], data["X"][:, t["cols_y"]])
+    xy = {"X": data["X"], "Y": -data["X"], "Z": None}
+    sub, renumbered = matrix._chunk_data(xy, [{"cols_x": [5], "cols_y": [0, 3]}])
+    np.testing.assert_array_equal(sub["Y"][:, renumbered[0]["cols_y"]], -data["X"][:, [0, 3]])
+    np.testing.assert_array_equal(sub["X"][:, renumbered[0]["cols_x"]], data["X"][:, [5]])
 
 
 def test_each_pair_equals_a_single_estimate(df):
@@ -176,14 +227,12 @@ def dask_client():
     cluster.close()
 
 
-def test_dask_cluster_gives_the_local_draws(df, dask_client):
-    small = df.iloc[:400, :4]
-    local = bm.mi_matrix(small, method="ksg", seed=4, progress=False, **FAST_KSG)
+def test_dask_cluster_gives_the_local_draws(wide_serial, dask_client):
     remote = bm.mi_matrix(
-        small, method="ksg", seed=4, backend="dask", client=dask_client, progress=False, **FAST_KSG
+        wide(), method="ksg", seed=1, backend="dask", client=dask_client, progress=False, **FAST_KSG
     )
-    np.testing.assert_array_equal(local.data["mi"].values, remote.data["mi"].values)
-    np.testing.assert_array_equal(local.data["p_value"].values, remote.data["p_value"].values)
+    np.testing.assert_array_equal(wide_serial.data["mi"].values, remote.data["mi"].values)
+    np.testing.assert_array_equal(wide_serial.data["p_value"].values, remote.data["p_value"].values)
     # The pairs really ran on the cluster's workers.
     assert len(dask_client.scheduler_info()["workers"]) == 2
 
@@ -263,6 +312,88 @@ def test_a_newly_registered_method_works_and_an_interrupted_run_resumes(df, tmp_
     first = bm.mi_matrix(df, checkpoint=drawn, **(kw | {"seed": None}))
     second = bm.mi_matrix(df, **(kw | {"seed": first.data.attrs["seed"]}))
     np.testing.assert_array_equal(first.data["mi"].values, second.data["mi"].values)
+
+
+class FileFailMI(Estimator):
+    """A cheap test method for worker processes: Gaussian MI from the sample correlation. It
+    fails where a file ``fail-<seed>`` exists in ``folder`` and adds each finished pair's seed to
+    ``folder/finished`` (files, since workers share no memory with the test)."""
+
+    name = "_test_file_fail"
+    kind = "bootstrap"
+    summary = "test only"
+
+    def __init__(self, folder="", n_bootstrap=10, *, seed=None, n_jobs=1, progress=True):
+        self.folder = folder
+        self.n_bootstrap = n_bootstrap
+        self.seed = seed
+        self.n_jobs = n_jobs
+        self.progress = progress
+
+    def estimate(self, x, y, z=None):
+        from pathlib import Path
+
+        folder = Path(self.folder)
+        if (folder / f"fail-{self.seed}").exists():
+            raise _Interrupted(f"simulated failure of the pair seeded {self.seed}")
+        x, y, _ = check_paired(x, y, caller="FileFailMI")
+        rng = np.random.default_rng(self.seed)
+        idx = rng.integers(0, len(x), size=(self.n_bootstrap, len(x)))
+        r = np.array([np.corrcoef(x[i, 0], y[i, 0])[0, 1] for i in idx])
+        with open(folder / "finished", "a") as f:  # one short line: an atomic append
+            f.write(f"{self.seed}\n")
+        return MIResult(-0.5 * np.log1p(-(r**2))[None], kind="bootstrap", method=self.name)
+
+
+@pytest.mark.parametrize("backend", ["loky", "dask"])
+def test_a_failure_mid_chunk_loses_no_finished_pair(backend, tmp_path, request, monkeypatch):
+    REGISTRY[FileFailMI.name] = FileFailMI
+    request.addfinalizer(lambda: REGISTRY.pop(FileFailMI.name))
+
+    # Chunks of 5 pairs (the sizing rule is tested apart): pairs 15-19 form one chunk.
+    def fives(self):
+        if self.stopped or self.next_i >= len(self.tasks):
+            return None
+        self.next_i += 5
+        return self.tasks[self.next_i - 5 : self.next_i]
+
+    monkeypatch.setattr(matrix._Chunker, "next_chunk", fives)
+    run = {"n_jobs": 2} if backend == "loky" else {"backend": "dask"}
+    if backend == "dask":
+        run["client"] = request.getfixturevalue("dask_client")
+    table, path = wide(p=8), tmp_path / "partial.nc"
+    kw = {"method": FileFailMI.name, "seed": 9, "progress": False, "folder": str(tmp_path)}
+    finished = tmp_path / "finished"
+
+    def seeds_finished():
+        seeds = finished.read_text().split() if finished.exists() else []
+        finished.unlink(missing_ok=True)
+        return [int(s) for s in seeds]
+
+    full = bm.mi_matrix(table, **kw)
+    names = [(a, b) for i, a in enumerate(table.columns) for b in table.columns[i + 1 :]]
+    seeds = [pair_seed(9, a, b) for a, b in names]
+    assert sorted(seeds_finished()) == sorted(seeds)
+
+    failing = names[17]  # the third pair of its chunk
+    (tmp_path / f"fail-{pair_seed(9, *failing)}").touch()
+    with pytest.raises(_Interrupted) as info:
+        bm.mi_matrix(table, checkpoint=path, **kw, **run)
+    assert any(f"pair {failing!r}" in note for note in info.value.__notes__)
+    assert "Traceback" in str(info.value.__cause__)  # the worker's traceback travels along
+    done_before = set(seeds_finished())
+    assert pair_seed(9, *failing) not in done_before
+    assert set(seeds[:17]) <= done_before  # 15 and 16 share the failing pair's chunk
+
+    (tmp_path / f"fail-{pair_seed(9, *failing)}").unlink()
+    resumed = bm.mi_matrix(table, checkpoint=path, **kw, **run)
+    redone = seeds_finished()
+    # Every pair that finished before the failure was on disk: none is computed again.
+    assert sorted(redone) == sorted(set(seeds) - done_before)
+    np.testing.assert_array_equal(resumed.data["mi"].values, full.data["mi"].values)
+    again = bm.mi_matrix(table, checkpoint=path, **kw, **run)  # complete: nothing to hand out
+    assert seeds_finished() == []
+    np.testing.assert_array_equal(again.data["mi"].values, full.data["mi"].values)
 
 
 # -- mixture methods at large n ----------------------------------------------------------------
