@@ -105,11 +105,10 @@ def roomy_malloc() -> Iterator[None]:
     A fixed threshold turns off glibc's dynamic mmap threshold, so every array of 128 KiB or more
     is a fresh mmap, zeroed page by page, and unmapped again when freed: measured on gmm pairs at
     n = 5000 (arrays of n x components), 1000 times the page faults and 1.8-2.4 times the time
-    (docs/matrix.md). Here
-    the thresholds are raised to glibc's dynamic ceiling (32 MiB, trimming above 64 MiB) while
-    the block runs, then set back to the environment's values and the free memory handed back to
-    the system (malloc_trim), so between tasks the process keeps the memory behaviour it was
-    started with. No-op elsewhere (no fixed threshold, or not glibc)."""
+    (docs/matrix.md). Here the thresholds are raised to glibc's dynamic ceiling (32 MiB, trimming
+    above 64 MiB) while the block runs, then set back to the environment's values and the free
+    memory handed back to the system (malloc_trim), so between tasks the process keeps the memory
+    behaviour it was started with. No-op elsewhere (no fixed threshold, or not glibc)."""
     global _malloc_users
     libc, fixed = _glibc(), _fixed_thresholds()
     if libc is None or fixed is None:
