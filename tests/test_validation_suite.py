@@ -245,3 +245,19 @@ def test_a_rerun_replaces_one_methods_rows(tmp_path):
     assert meta["reruns"][0]["method"] == "sklearn" and meta["reruns"][0]["why"] == "a test"
     with pytest.raises(ValueError, match="has no rows of method 'gmm'"):
         replace_method(tmp_path / "a", tmp_path / "b", "gmm")
+
+
+def test_slow_methods_run_only_where_their_scope_says():
+    from benchmarks.validation.run import _task
+
+    gauss, disc = get_cases("gauss_r0.6")[0], get_cases("discrete_uniform5")[0]
+    assert M.runs_on("gmm", disc, 300, 49, 5)  # a fast method: every data set
+    assert M.runs_on("bayes_gmm", gauss, 1000, 4, 5)
+    assert not M.runs_on("bayes_gmm", gauss, 1000, 5, 5)  # beyond the size's peer_reps
+    assert not M.runs_on("bayes_gmm", gauss, 300, 0, 5)  # n = 1000 only
+    assert not M.runs_on("bayes_gmm", disc, 1000, 0, 5)  # not one of its cases
+    assert M.runs_on("neural", get_cases("embed_2in4_r0.6")[0], 1000, 0, 5)
+    assert not M.runs_on("latent", get_cases("student_df3_r0")[0], 1000, 0, 5)
+    # a data set out of bayes_gmm's scope: only gmm's row, and bayes_gmm is never fitted
+    rows = _task("tiny", ["gmm", "bayes_gmm"], 0, 5, (gauss, 200, 0))
+    assert [r["method"] for r in rows] == ["gmm"]

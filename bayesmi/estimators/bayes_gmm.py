@@ -39,6 +39,8 @@ SAMPLERS = ("nutpie", "nutpie-numba", "pymc")
 MI_METHODS = ("auto", "quadrature", "mc")
 #: Fewest samples (per class, for categorical y) the model is fitted to.
 MIN_SAMPLES = 10
+#: Posterior draws the categorical edge test looks at (the median of their statistics).
+EDGE_DRAWS = 50
 
 
 def canonical_order(weights: np.ndarray, means: np.ndarray) -> np.ndarray:
@@ -405,6 +407,7 @@ class BayesGMMMI(MixtureVerbs, Estimator):
         # Back to data units: u = u_std * scale + shift.
         means = post.means * scale + shift
         covs = post.chol @ np.swapaxes(post.chol, -1, -2) * np.multiply.outer(scale, scale)
+        self._warn_if_edges(u, np.zeros(len(u), dtype=np.intp), [(post.weights, means, covs)])
         order = _canonical_indices(post.weights, means)
         weights = np.take_along_axis(post.weights, order, axis=2)
         means = np.take_along_axis(means, order[..., None], axis=2)
@@ -460,6 +463,7 @@ class BayesGMMMI(MixtureVerbs, Estimator):
             stats.append(post)
             cvs.update({f"class{cls}_{key}": v for key, v in cv.items()})
         shape = models_per_class[0][0].shape[:2]
+        self._warn_if_edges(x, labels, models_per_class)
         # The class probabilities have the conjugate posterior Dirichlet(1 + counts); the
         # likelihood factorises over labels and x given labels, so they are drawn exactly.
         rng = np.random.default_rng(seeds[-2])
@@ -556,6 +560,29 @@ class BayesGMMMI(MixtureVerbs, Estimator):
                 SamplerWarning,
                 stacklevel=4,
             )
+
+    def _warn_if_edges(self, u: np.ndarray, labels: np.ndarray, per_class) -> None:
+        """gmm's edge test (``gmm._edge_test``) on posterior draws of the mixtures (one per
+        class of y; one for continuous data, all labels 0): its statistic is the median over up
+        to ``EDGE_DRAWS`` draws spread over the chains, and the warning is gmm's (one per
+        estimate): ``warn_sharp_edges`` for categorical y, ``warn_joint_edges`` otherwise."""
+        from scipy.stats import gamma
+
+        from bayesmi.estimators.gmm import _edge_test, warn_joint_edges, warn_sharp_edges
+
+        chains, draws = per_class[0][0].shape[:2]
+        ut = np.ascontiguousarray(u.T)
+        flat = np.linspace(0, chains * draws - 1, min(EDGE_DRAWS, chains * draws)).astype(int)
+        sums = []
+        for i in flat:
+            ci, di = divmod(int(i), draws)
+            models = [GaussianMixtureModel(w[ci, di], mu[ci, di], cov[ci, di])
+                      for w, mu, cov in per_class]  # fmt: skip
+            beyond, expected, _ = _edge_test(ut, labels, models)
+            sums.append(beyond)
+        beyond = float(np.median(sums))
+        warn = warn_sharp_edges if self.categorical else warn_joint_edges
+        warn(type(self).__name__, beyond, expected, float(gamma.sf(beyond, expected)), stacklevel=5)
 
     def _warn_numerical(self, values: np.ndarray, errors: np.ndarray) -> None:
         sd = values.std(ddof=1) if values.size > 1 else 0.0

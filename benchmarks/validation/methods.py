@@ -37,12 +37,15 @@ from bayesmi.result import MIResult
 __all__ = [
     "EXTERNAL",
     "PEERS",
+    "SCOPES",
     "ExternalPeer",
+    "Scope",
     "available_methods",
     "gmmmi_python",
     "run_bayesmi",
     "run_external_batch",
     "run_sklearn",
+    "runs_on",
 ]
 
 #: Per-size settings applied to every estimator that has the parameter.
@@ -61,6 +64,37 @@ COMMON_SETTINGS: dict[str, dict[str, Any]] = {
 
 #: Per-method settings on top of COMMON_SETTINGS (a method absent here runs with defaults).
 METHOD_SETTINGS: dict[str, dict[str, dict[str, Any]]] = {}
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Where a slow bayesmi method runs, so that a size's run fits its time (a method absent
+    from ``SCOPES`` runs on every data set).
+
+    Attributes
+    ----------
+    applies : callable or None
+        ``applies(case) -> bool``; None: every case.
+    ns : tuple of int or None
+        The sample sizes (None: every size of the run).
+    reps : {"peer", "all"}
+        "peer": the first ``Size.peer_reps`` data sets of each (case, n), as the slow peers.
+    why : str
+        One line for the docs.
+    """
+
+    applies: Callable[[Any], bool] | None = None
+    ns: tuple[int, ...] | None = None
+    reps: str = "peer"
+    why: str = ""
+
+    def runs(self, case, n: int, rep: int, peer_reps: int) -> bool:
+        return (
+            (self.applies is None or self.applies(case))
+            and (self.ns is None or n in self.ns)
+            and (self.reps == "all" or rep < peer_reps)
+        )
+
 
 HERE = Path(__file__).resolve().parent
 
@@ -122,6 +156,12 @@ def _one_dim_continuous(case) -> bool:
 NEURAL_CASES = ("gauss_r0.6", "gauss_r0.9", "gauss_3d_r0.5", "embed_2in4_r0.6")
 
 
+#: Cases bayes_gmm runs on: one of each kind of continuous data (1-D Gaussians at moderate
+#: and high MI, 3-D, a transformed pair, heavy tails, a non-Gaussian mixture).
+BAYES_CASES = ("gauss_r0.6", "gauss_r0.9", "gauss_3d_r0.5", "exp_halfcube_r0.6",
+               "student_df5_r0.6", "mixture_x")  # fmt: skip
+
+
 def _neural_case(case) -> bool:
     return case.name in NEURAL_CASES
 
@@ -138,7 +178,8 @@ EXTERNAL: dict[str, ExternalPeer] = {
     for p in (
         ExternalPeer(
             "gmmmi", "GMMMI_ENV", "/work/bench-envs/gmmmi", "gmmmi_batch.py",
-            "bash benchmarks/setup_gmmmi_env.sh", _one_dim_continuous, interval=True,
+            "bash benchmarks/setup_gmmmi_env.sh", _one_dim_continuous, ns=(300, 1000),
+            interval=True,
             what="gmm-mi 0.8.2, its defaults (50 bootstrap refits, 1e5 Monte Carlo samples); "
             "intervals from its bootstrap values",
         ),
@@ -182,6 +223,25 @@ EXTERNAL: dict[str, ExternalPeer] = {
         ),
     )
 }  # fmt: skip
+
+#: The slow bayesmi methods: on which data sets they run (every other method runs on all).
+SCOPES: dict[str, Scope] = {
+    "bayes_gmm": Scope(lambda c: c.name in BAYES_CASES, ns=(1000,),
+                       why="MCMC, 10-40 s a data set: six cases at n = 1000"),
+    "neural": Scope(_neural_case, ns=(1000,),
+                    why="an ensemble of critics, tens of seconds a data set: the neural peers' "
+                    "cases at n = 1000"),
+    "latent": Scope(_neural_case, ns=(1000,),
+                    why="an autoencoder then KSG, tens of seconds a data set: the neural peers' "
+                    "cases at n = 1000"),
+}  # fmt: skip
+
+
+def runs_on(method: str, case, n: int, rep: int, peer_reps: int) -> bool:
+    """Whether ``method`` (a bayesmi method or sklearn) runs on data set ``rep`` of (case, n)."""
+    scope = SCOPES.get(method)
+    return scope is None or scope.runs(case, n, rep, peer_reps)
+
 
 #: Peer libraries: scikit-learn's KSG (point estimate, in this environment) and the external ones.
 PEERS = ("sklearn", *EXTERNAL)
