@@ -134,7 +134,9 @@ def run_suite(
     case_list = get_cases(cases if cases is not None else (list(spec.cases or []) or None))
     ns = tuple(ns or spec.ns)
     reps = int(reps or spec.reps)
-    tasks = [(c, n, r) for c in case_list for n in ns for r in range(reps)]
+    # Replicate by replicate, so that every chunk of tasks a worker takes (run_parallel splits
+    # the list into a few contiguous chunks per worker) holds every case and n: equal chunks.
+    tasks = [(c, n, r) for r in range(reps) for c in case_list for n in ns]
     local = [m for m in method_names if m not in M.EXTERNAL]
     external = [m for m in method_names if m in M.EXTERNAL]
     load0 = os.getloadavg()
@@ -146,7 +148,9 @@ def run_suite(
         progress=progress,
         desc=f"validation ({size})",
     )
-    rows = [row for chunk in chunks for row in chunk]
+    at = {c.name: i for i, c in enumerate(case_list)}
+    rows = sorted((row for chunk in chunks for row in chunk),
+                  key=lambda row: (at[row["case"]], row["n"], row["rep"]))  # fmt: skip
     if external:
         if out is not None and rows:  # keep what is done if a slow peer is stopped
             Path(out).mkdir(parents=True, exist_ok=True)
