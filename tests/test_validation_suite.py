@@ -266,12 +266,13 @@ def test_slow_methods_run_only_where_their_scope_says():
 def test_full_size_leaves_the_external_peers_out_unless_named(monkeypatch, tmp_path):
     from benchmarks.validation.run import SIZES, _check_methods
 
-    assert not SIZES["full"].external_peers and SIZES["small"].external_peers
+    assert not SIZES["full"].external_peers and not SIZES["small"].external_peers
+    assert SIZES["medium"].external_peers
     fake = tmp_path / "bin" / "python"
     fake.parent.mkdir()
     fake.write_text("")
     monkeypatch.setenv("GMMMI_ENV", str(tmp_path))  # gmm-mi's environment "exists"
-    assert "gmmmi" in _check_methods(None)  # small, medium: every peer that can run
+    assert "gmmmi" in _check_methods(None)  # medium: every peer that can run
     assert "gmmmi" not in _check_methods(None, external_peers=False)  # full: bayesmi + sklearn
     assert "sklearn" in _check_methods(None, external_peers=False)
     assert _check_methods("gmm,gmmmi", external_peers=False) == ["gmm", "gmmmi"]  # named: runs

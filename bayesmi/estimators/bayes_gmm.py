@@ -39,7 +39,7 @@ SAMPLERS = ("nutpie", "nutpie-numba", "pymc")
 MI_METHODS = ("auto", "quadrature", "mc")
 #: Fewest samples (per class, for categorical y) the model is fitted to.
 MIN_SAMPLES = 10
-#: Posterior draws the categorical edge test looks at (the median of their statistics).
+#: Posterior draws the edge tests look at (the median of their statistics).
 EDGE_DRAWS = 50
 
 

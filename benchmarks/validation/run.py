@@ -46,7 +46,10 @@ class Size:
 
 SIZES = {
     "tiny": Size(ns=(200,), reps=2, peer_reps=1, cases=("gauss_r0.6", "discrete_uniform5")),
-    "small": Size(ns=(300, 1000), reps=10, peer_reps=3),
+    # Minutes: every bayesmi method and scikit-learn (the peers in environments of their own
+    # join when named: gmm-mi and latentmi alone add half an hour).
+    "small": Size(ns=(300, 1000), reps=10, peer_reps=3, external_peers=False),
+    # Every method and every peer whose environment exists, side by side in one run.
     "medium": Size(ns=(300, 1000, 3000), reps=25, peer_reps=5),
     # Every bayesmi method and scikit-learn, in under an hour on 2 cores: 30 data sets for the
     # fast methods, 3 for the slow ones (methods.SCOPES). The peers in environments of their own
