@@ -212,9 +212,9 @@ def _run_external(
                 for r in range(reps):
                     ms = [
                         m for m in names
-                        if M.EXTERNAL[m].script == script and M.EXTERNAL[m].applies(c)
-                        and (M.EXTERNAL[m].ns is None or n in M.EXTERNAL[m].ns)
-                        and r < (reps if M.EXTERNAL[m].reps == "all" else peer_reps)
+                        if M.EXTERNAL[m].script == script
+                        and M.Scope(M.EXTERNAL[m].applies, M.EXTERNAL[m].ns,
+                                    M.EXTERNAL[m].reps).runs(c, n, r, peer_reps)
                     ]  # fmt: skip
                     if ms:
                         todo.append((c, n, r, ms))
