@@ -49,8 +49,9 @@ SIZES = {
     # Minutes: every bayesmi method and scikit-learn (the peers in environments of their own
     # join when named: gmm-mi and latentmi alone add half an hour).
     "small": Size(ns=(300, 1000), reps=10, peer_reps=3, external_peers=False),
-    # Every method and every peer whose environment exists, side by side in one run.
-    "medium": Size(ns=(300, 1000, 3000), reps=25, peer_reps=5),
+    # Every method and every peer whose environment exists, side by side in one run (about an
+    # hour and a half on 2 cores: gmm-mi and latentmi are most of it).
+    "medium": Size(ns=(300, 1000, 3000), reps=20, peer_reps=3),
     # Every bayesmi method and scikit-learn, in under an hour on 2 cores: 30 data sets for the
     # fast methods, 3 for the slow ones (methods.SCOPES). The peers in environments of their own
     # join when named (--methods): with them, and at 50 data sets, it takes hours (docs).
