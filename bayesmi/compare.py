@@ -131,6 +131,18 @@ class Comparison:
                 "  none of the known difficulties (dimension, heavy tails, high MI, few "
                 "samples) shows in the data: look at each method's settings."
             ]
+        below = [
+            f"{a} < {b}"
+            for a, ra in self.results.items()
+            for b, rb in self.results.items()
+            if ra.bound == "lower" and rb.bound is None
+            and ra.hdi(self.hdi_prob)[1] < rb.hdi(self.hdi_prob)[0]
+        ]  # fmt: skip
+        if below:
+            lines.append(
+                f"Lower bounds wholly below an estimate ({', '.join(below)}): no conflict, but "
+                "the bound loses much of the MI here."
+            )
         return "\n".join(lines)
 
 

@@ -3,6 +3,7 @@
 
     OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 python benchmarks/coverage_warnings.py ksg [--reps 30]
     OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 python benchmarks/coverage_warnings.py gmm [--reps 10]
+    OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 python benchmarks/coverage_warnings.py bins-small
 
 ``ksg``: coverage of KSG's 90% HDI against the dimension of the joint space, at a total MI of
 0.43-0.47 nats (and at independence in 4 + 4 dimensions), n = 300 and 1000, ``--reps`` data sets
@@ -14,8 +15,12 @@ class densities, 5 classes, n = 300, 1000 and 3000: how often it crosses the war
 
 ``gmm-joint``: the same statistic on the joint mixture of continuous ``gmm`` (x, y and z
 together, one "class"), on the validation panel's own data sets (seed 0), n = 300, 1000 and
-3000; with ``--results docs/validation/medium/results.csv`` also gmm's 90% HDI coverage where it
+3000; with ``--results docs/validation/fast/results.csv`` also gmm's 90% HDI coverage where it
 fires and where it does not.
+
+``bins-small``: ``bins`` where the MI is small (independence, rho 0.3, Student-t at rho 0): how
+often its draws straddle 0, how often its 90% HDI and its 95% lower bound hold the truth, and
+how often a k-NN permutation test or a G-test on a finer table would see the dependence there.
 """
 
 from __future__ import annotations
@@ -175,9 +180,60 @@ def gmm_joint(reps: int, n_jobs: int, results: str | None) -> None:
                   f"{g['covered'].mean():.2f}")  # fmt: skip
 
 
+def _bins_small_one(task):
+    from scipy.stats import chi2
+
+    from bayesmi.estimators.bins import bin_codes, plugin_mi
+    from bayesmi.knn import ksg_mi_pointwise, prepare
+    from benchmarks.validation.panel import get_cases
+
+    name, n, rep = task
+    (case,) = get_cases([name])
+    x, y, _ = case.sample(n, rep, 0)  # the validation suite's data set (seed 0)
+    x, y = (np.asarray(a, dtype=np.float64).reshape(n, -1) for a in (x, y))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        r = bm.BinsMI(seed=rep, progress=False, n_permutations=0).estimate(x, y)
+    lo, hi = r.hdi(0.9)
+    # Could a test see the dependence the table missed? k-NN (KSG, k = 3) against 20
+    # permutations of y, and a G-test on a finer table (about 5 points a cell).
+    rng = np.random.default_rng(rep)
+    xs, ys = prepare(x, rng, 1e-10), prepare(y, rng, 1e-10)
+    k0 = ksg_mi_pointwise(xs, ys).mean()
+    null = [ksg_mi_pointwise(xs, ys[rng.permutation(n)]).mean() for _ in range(20)]
+    z = (k0 - np.mean(null)) / np.std(null, ddof=1)
+    k = max(2, int(np.sqrt(n / 5)))
+    cx, cy = (bin_codes(a, k, "quantile", False, 2) for a in (x, y))
+    p_g = chi2.sf(2 * n * plugin_mi(cx, cy, correction="none"), cx.max() * cy.max())
+    mi = case.truth_nats
+    return (name, n, rep, lo < 0 < hi or lo <= 0, lo <= mi <= hi, r.at_least(0.95) <= mi,
+            z > 2.5, p_g < 0.01)  # fmt: skip
+
+
+def bins_small(reps: int, n_jobs: int) -> None:
+    """bins where the MI is small: how often its draws straddle 0, its 90% HDI and its 95%
+    lower bound hold the truth, and how often a k-NN permutation test or a G-test on a finer
+    table would see the dependence there (the candidates for a warning), on the validation
+    panel's own data sets (seed 0)."""
+    import pandas as pd
+
+    names = ["gauss_r0", "gauss_r0.3", "student_df3_r0"]
+    tasks = [(name, n, r) for name in names for n in (300, 1000, 3000) for r in range(reps)]
+    rows = run_parallel(_bins_small_one, tasks, n_jobs=n_jobs, progress=False)
+    cols = ["case", "n", "rep", "straddles", "hdi90_held", "lower95_held", "ksg_z", "g_test"]
+    t = pd.DataFrame(rows, columns=cols)
+    for c in ("ksg_z", "g_test"):  # a warning would fire only where the draws straddle 0
+        t[c] = t[c] & t["straddles"]
+    print(
+        f"{reps} data sets per row; ksg_z: KSG z > 2.5 against 20 permutations, g_test: "
+        "p < 0.01 on a table of about 5 points a cell; both counted where the draws straddle 0"
+    )
+    print(t.groupby(["case", "n"], sort=False)[cols[3:]].mean().round(2).to_string())
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("what", choices=["ksg", "gmm", "gmm-joint"])
+    p.add_argument("what", choices=["ksg", "gmm", "gmm-joint", "bins-small"])
     p.add_argument("--reps", type=int, default=None)
     p.add_argument("--n-jobs", type=int, default=2)
     p.add_argument("--n", type=int, nargs="+", default=[300, 1000], help="ksg: sample sizes")
@@ -193,8 +249,10 @@ def main() -> None:
         ksg(args.reps or 30, args.n_jobs, tuple(args.n), args.cases)
     elif args.what == "gmm":
         gmm(args.reps or 10)
-    else:
+    elif args.what == "gmm-joint":
         gmm_joint(args.reps or 10, args.n_jobs, args.results)
+    else:
+        bins_small(args.reps or 30, args.n_jobs)
     print(f"{time.perf_counter() - t0:.0f} s")
 
 

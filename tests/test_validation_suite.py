@@ -4,6 +4,7 @@ invariance under the transforms), and the suite runs end to end on its tiny size
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy.stats import multivariate_t
 
@@ -145,6 +146,22 @@ def test_suite_runs_end_to_end(tmp_path):
     assert "| gmm |" in text and "### Per case and n" in text
 
 
+def test_a_lower_bound_is_scored_one_sided():
+    from benchmarks.validation.run import summarise
+
+    # Three data sets of one case (truth 0.5): the 5% quantile at or below it in two.
+    results = pd.DataFrame({
+        "method": ["bins"] * 3, "case": ["gauss_r0.6"] * 3, "n": [300] * 3,
+        "truth_nats": [0.5] * 3, "rep": [0, 1, 2], "seconds": [0.1] * 3,
+        "error": [""] * 3, "warnings": [""] * 3, "estimate": [0.3, 0.45, 0.6],
+        "sd": [0.02] * 3, "eti90_lo": [0.25, 0.5, 0.55], "eti90_hi": [0.35, 0.6, 0.65],
+    })  # fmt: skip
+    s = summarise(results)
+    assert s["lower95_held"].iloc[0] == pytest.approx(2 / 3)
+    assert s["cover90_eti"].iloc[0] == pytest.approx(1 / 3)
+    assert pooled_coverage(s)["lower95_held"].iloc[0] == pytest.approx(2 / 3)
+
+
 def test_discrete_cases_use_each_method_discrete_option():
     case = get_cases("discrete_uniform5")[0]
     assert M.settings_for("gmm", "small", case) == {"categorical": True}
@@ -176,6 +193,7 @@ def test_external_peers_join_only_where_their_environment_exists(monkeypatch, tm
 FAKE_BATCH = """
 import sys
 import numpy as np
+import pandas as pd
 import peer_io
 
 def gaussian_mi(x, y):

@@ -286,6 +286,12 @@ def summarise(results, case_list: list[Case] | None = None):
             )
         else:
             row["cover90_eti"] = np.nan
+        # Read as a lower bound (neural critics, latent MI, binned continuous data): the
+        # one-sided 95% bound (the draws' 5% quantile) at or below the truth.
+        if "eti90_lo" in ok and ok["eti90_lo"].notna().any():
+            row["lower95_held"] = float((ok["eti90_lo"] <= truth).mean())
+        else:
+            row["lower95_held"] = np.nan
         row["median_seconds"] = float(g["seconds"].median())
         warned = g["warnings"].astype(object).fillna("").astype(str) != ""
         row["warned_frac"] = float(warned.mean())
@@ -321,7 +327,10 @@ def pooled_coverage(summary):
         row = {"method": method, "cells": len(g), "data_sets": int(w.sum())}
         # A point estimate (scikit-learn, most peers) has bias and RMSE but no coverage.
         row["interval"] = bool(g["cover90"].notna().any())
-        for col in ("cover50", "cover90", "cover95", "cover90_eti"):
+        for col in ("cover50", "cover90", "cover95", "cover90_eti", "lower95_held"):
+            if col not in g:  # a summary written before the column existed
+                row[col] = np.nan
+                continue
             v = g[col].to_numpy(dtype=float)
             keep = ~np.isnan(v)
             row[col] = float(np.average(v[keep], weights=w[keep])) if keep.any() else np.nan

@@ -85,7 +85,8 @@ def markdown_tables(*folders: str | Path) -> str:
     summary = read_summaries(*folders)
     pooled = pooled_coverage(summary)
     pooled["interval"] = ["yes" if v else "point estimate: no coverage" for v in pooled["interval"]]
-    for c in ("cover50", "cover90", "cover95", "cover90_eti", "cover90_truth_above_0"):
+    for c in ("cover50", "cover90", "cover95", "cover90_eti", "cover90_truth_above_0",
+              "lower95_held"):  # fmt: skip
         pooled[c] = [_fmt(v, 2) for v in pooled[c]]
     out = ["### Pooled over the panel", ""]
     out.append(
@@ -101,6 +102,7 @@ def markdown_tables(*folders: str | Path) -> str:
                 "cover95": "95% HDI",
                 "cover90_eti": "90% equal-tailed",
                 "cover90_truth_above_0": "90% HDI, cases with MI > 0",
+                "lower95_held": "95% lower bound held",
                 "worst90": "worst 90% cell",
                 "mean_abs_bias_nats": "mean abs. bias (nats)",
                 "mean_rmse_nats": "mean RMSE (nats)",
