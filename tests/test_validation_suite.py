@@ -144,6 +144,11 @@ def test_suite_runs_end_to_end(tmp_path):
     assert set(pooled["method"]) == {"gmm", "ksg", "bins", "sklearn"}
     text = markdown_tables(tmp_path)
     assert "| gmm |" in text and "### Per case and n" in text
+    # side by side: a row per case, the bayesmi methods before the peers
+    table = text.split("### Side by side at n = 200")[1].split("###")[0]
+    assert "| case | truth | gmm | ksg | bins | sklearn |" in table
+    row = next(line for line in table.splitlines() if line.startswith("| gauss_r0.6 "))
+    assert row.count("[") == 3  # coverage for the three with draws, none for scikit-learn
 
 
 def test_a_lower_bound_is_scored_one_sided():
@@ -193,7 +198,6 @@ def test_external_peers_join_only_where_their_environment_exists(monkeypatch, tm
 FAKE_BATCH = """
 import sys
 import numpy as np
-import pandas as pd
 import peer_io
 
 def gaussian_mi(x, y):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["markdown_tables", "panel_table", "read_summaries"]
+__all__ = ["markdown_tables", "panel_table", "read_summaries", "side_by_side"]
 
 
 def _fmt(v, digits: int = 3) -> str:
@@ -77,6 +77,37 @@ def read_summaries(*folders: str | Path):
     return pd.concat(parts, ignore_index=True)
 
 
+def side_by_side(summary, n: int) -> str:
+    """One row per case, one column per method, at sample size ``n``: the bias (nats) and, for
+    a method with draws, the coverage of its 90% HDI in brackets; empty where a method does not
+    run. The bayesmi methods first, then the peers, in the order of the run."""
+    from bayesmi.estimators import REGISTRY
+    from benchmarks.validation.methods import PEERS
+    from benchmarks.validation.panel import PANEL
+
+    at = summary[(summary["n"] == n) & (summary["reps"] > 0)]
+    first = ("gmm", "ksg", "bins", "bayes_gmm", "neural", "latent")
+    order = {m: i for i, m in enumerate(dict.fromkeys([*first, *REGISTRY, *PEERS]))}
+    methods = sorted(dict.fromkeys(at["method"]), key=lambda m: order.get(m, len(order)))
+    panel = {c.name: i for i, c in enumerate(PANEL)}
+    cases = sorted(dict.fromkeys(at["case"]), key=lambda c: panel.get(c, len(panel)))
+    head = "| case | truth | " + " | ".join(methods) + " |"
+    rows = [head, "|" + "---|" * (len(methods) + 2)]
+    cell = {(r["case"], r["method"]): r for _, r in at.iterrows()}
+    for c in cases:
+        truth = at.loc[at["case"] == c, "truth_nats"].iloc[0]
+        out = []
+        for m in methods:
+            r = cell.get((c, m))
+            if r is None or np.isnan(r["bias_nats"]):
+                out.append("")
+                continue
+            cov = "" if np.isnan(r["cover90"]) else f" [{r['cover90']:.2f}]"
+            out.append(f"{r['bias_nats']:+.3f}{cov}")
+        rows.append(f"| {c} | {truth:.3f} | " + " | ".join(out) + " |")
+    return "\n".join(rows)
+
+
 def markdown_tables(*folders: str | Path) -> str:
     """Pooled coverage per method, then per case and n: bias, RMSE, coverage, time; for one
     run, or several with the same seed side by side (``read_summaries``)."""
@@ -110,6 +141,16 @@ def markdown_tables(*folders: str | Path) -> str:
             },
         )
     )
+    for n in sorted(summary["n"].unique()):
+        out += [
+            "",
+            f"### Side by side at n = {n}",
+            "",
+            "Bias in nats, with the 90% HDI's coverage in brackets for a method with draws; "
+            "empty: the method does not run there.",
+            "",
+            side_by_side(summary, int(n)),
+        ]
     out += [
         "",
         "### Per case and n",
