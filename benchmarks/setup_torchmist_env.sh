@@ -17,6 +17,7 @@ PY="$ENV_DIR/bin/python"
 if "$PY" -c "import torch_mist, torch" 2>/dev/null; then
     echo "[setup_torchmist_env] already set up"
 else
-    "$PY" -m pip install --quiet -c "$CONSTRAINTS" torch==2.13.0 torch-mist
+    # torch-mist 0.2.17 imports pandas (torch_mist/utils/data/dataset.py) without declaring it.
+    "$PY" -m pip install --quiet -c "$CONSTRAINTS" torch==2.13.0 torch-mist pandas
 fi
 "$PY" -c 'import importlib.metadata as m; print("[setup_torchmist_env] torch-mist", m.version("torch-mist"), "torch", m.version("torch"))'

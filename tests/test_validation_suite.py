@@ -167,6 +167,29 @@ def test_a_lower_bound_is_scored_one_sided():
     assert pooled_coverage(s)["lower95_held"].iloc[0] == pytest.approx(2 / 3)
 
 
+def test_head_to_head_uses_only_the_data_sets_both_ran():
+    from benchmarks.validation.tables import head_to_head
+
+    def rows(method, est, seconds, errors=("", "", ""), interval=True):
+        return pd.DataFrame({
+            "method": method, "case": "gauss_r0.6", "n": 300, "rep": [0, 1, 2],
+            "truth_nats": 0.5, "estimate": est, "seconds": seconds, "error": list(errors),
+            "hdi90_lo": [e - 0.05 for e in est] if interval else np.nan,
+            "hdi90_hi": [e + 0.05 for e in est] if interval else np.nan,
+        })  # fmt: skip
+
+    results = pd.concat([
+        rows("gmm", [0.5, 0.6, 0.45], [1.0, 1.0, 1.0]),
+        rows("gmmmi", [0.7, 0.5, 9.9], [4.0, 6.0, 5.0], errors=("", "", "crash")),
+    ])  # fmt: skip
+    (row,) = head_to_head(results, [("gmm", "gmmmi")]).to_dict("records")
+    assert row["data_sets"] == 2  # the peer's crash leaves rep 2 out for both
+    assert row["mae_a"] == pytest.approx(0.05) and row["mae_b"] == pytest.approx(0.1)
+    assert row["rmse_b"] == pytest.approx(np.sqrt(0.02))
+    assert row["cover90_a"] == 0.5 and row["cover90_b"] == 0.5
+    assert row["time_ratio"] == pytest.approx(5.0)
+
+
 def test_discrete_cases_use_each_method_discrete_option():
     case = get_cases("discrete_uniform5")[0]
     assert M.settings_for("gmm", "small", case) == {"categorical": True}

@@ -7,7 +7,14 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["markdown_tables", "panel_table", "read_summaries", "side_by_side"]
+__all__ = [
+    "HEAD_TO_HEAD",
+    "head_to_head",
+    "markdown_tables",
+    "panel_table",
+    "read_summaries",
+    "side_by_side",
+]
 
 
 def _fmt(v, digits: int = 3) -> str:
@@ -108,6 +115,51 @@ def side_by_side(summary, n: int) -> str:
     return "\n".join(rows)
 
 
+#: bayesmi's method and the peers that estimate the same thing the same way.
+HEAD_TO_HEAD = (
+    ("gmm", "gmmmi"),
+    ("ksg", "sklearn"),
+    ("ksg", "bmi_ksg"),
+    ("neural", "torchmist_infonce"),
+    ("neural", "bmi_infonce"),
+    ("latent", "latentmi"),
+)
+
+
+def head_to_head(results, pairs=HEAD_TO_HEAD):
+    """Each bayesmi method against a peer on exactly the data sets both ran without error:
+    how many, mean absolute error and RMSE (nats) of each, the coverage of each 90% HDI on the
+    data sets with MI > 0 (where there are draws), median seconds of each and their ratio
+    (peer / bayesmi)."""
+    import pandas as pd
+
+    ok = results[results["error"].astype(object).fillna("") == ""]
+    key = ["case", "n", "rep"]
+    rows = []
+    for a, b in pairs:
+        ra, rb = ok[ok["method"] == a], ok[ok["method"] == b]
+        both = ra.merge(rb, on=key, suffixes=("_a", "_b"))
+        if both.empty:
+            continue
+        row = {"bayesmi": a, "peer": b, "data_sets": len(both)}
+        for side, name in (("a", a), ("b", b)):
+            err = both[f"estimate_{side}"] - both[f"truth_nats_{side}"]
+            row[f"mae_{side}"] = float(err.abs().mean())
+            row[f"rmse_{side}"] = float(np.sqrt((err**2).mean()))
+            # Coverage where MI > 0 (at 0 a non-negative interval cannot reach the truth).
+            pos = both[both[f"truth_nats_{side}"] > 0]
+            lo, hi = pos.get(f"hdi90_lo_{side}"), pos.get(f"hdi90_hi_{side}")
+            has = lo is not None and lo.notna().any()
+            truth = pos[f"truth_nats_{side}"]
+            row[f"cover90_{side}"] = (
+                float(((lo <= truth) & (truth <= hi)).mean()) if has else np.nan
+            )
+            row[f"seconds_{side}"] = float(both[f"seconds_{side}"].median())
+        row["time_ratio"] = row["seconds_b"] / row["seconds_a"]
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
 def markdown_tables(*folders: str | Path) -> str:
     """Pooled coverage per method, then per case and n: bias, RMSE, coverage, time; for one
     run, or several with the same seed side by side (``read_summaries``)."""
@@ -141,6 +193,38 @@ def markdown_tables(*folders: str | Path) -> str:
             },
         )
     )
+    results_file = Path(folders[0]) / "results.csv"
+    if results_file.exists():
+        import pandas as pd
+
+        h2h = head_to_head(pd.read_csv(results_file))
+        if len(h2h):
+            out += [
+                "",
+                "### Head to head: on the data sets both ran",
+                "",
+                "Mean absolute error and RMSE in nats; 90% HDI coverage (data sets with MI > 0) "
+                "where the method gives draws; median seconds a data set, and the peer's over "
+                "bayesmi's.",
+                "",
+                _table(
+                    h2h,
+                    {
+                        "bayesmi": "bayesmi",
+                        "peer": "peer",
+                        "data_sets": "data sets",
+                        "mae_a": "abs. error",
+                        "mae_b": "peer abs. error",
+                        "rmse_a": "RMSE",
+                        "rmse_b": "peer RMSE",
+                        "cover90_a": "90% HDI",
+                        "cover90_b": "peer 90% HDI",
+                        "seconds_a": "s",
+                        "seconds_b": "peer s",
+                        "time_ratio": "peer / bayesmi time",
+                    },  # fmt: skip
+                ),
+            ]
     for n in sorted(summary["n"].unique()):
         out += [
             "",
