@@ -74,7 +74,8 @@ def plot_estimates(summary, path: Path) -> None:
     t_max = float(summary["truth_nats"].max())
     top = 1.1 * max(1.2 * t_max, min(float(np.nanmax(summary["mean_nats"])), 2 * t_max))
     for ax, m in zip(axes.flat, methods, strict=False):
-        g = summary[summary["method"] == m]
+        # Cells where the method failed on every data set (or does not apply) have no mean.
+        g = summary[(summary["method"] == m) & summary["mean_nats"].notna()]
         above = 0  # runaway values written one under another
         for j, n in enumerate(ns):
             h = g[g["n"] == n]
@@ -101,19 +102,24 @@ def plot_estimates(summary, path: Path) -> None:
 
 def plot_coverage_table(summary, path: Path) -> None:
     """A grid: coverage of the 90% HDI for each method (column) and case (row) at the
-    largest n, red where it falls below 0.8."""
+    largest n the method ran at (in the column's label), red where it falls below 0.8."""
     import matplotlib
     import matplotlib.pyplot as plt
 
     methods = _methods_with_intervals(summary)
     if not methods:
         return
-    n_max = summary["n"].max()
-    g = summary[(summary["n"] == n_max) & summary["method"].isin(methods)]
-    cases = list(dict.fromkeys(g["case"]))
+    ran = summary[summary["reps"] > 0]
+    n_of = {m: int(ran.loc[ran["method"] == m, "n"].max()) for m in methods}
+    g = pd_concat([ran[(ran["method"] == m) & (ran["n"] == n_of[m])] for m in methods])
+    from benchmarks.validation.panel import PANEL
+
+    panel = {c.name: i for i, c in enumerate(PANEL)}
+    cases = sorted(dict.fromkeys(summary["case"]), key=lambda c: panel.get(c, len(panel)))
     grid = np.full((len(cases), len(methods)), np.nan)
     for _, row in g.iterrows():
         grid[cases.index(row["case"]), methods.index(row["method"])] = row["cover90"]
+    n_max = max(n_of.values())
     fig, ax = plt.subplots(figsize=(1.4 * len(methods) + 2.6, 0.38 * len(cases) + 1.2))
     # red below 0.8, grey where the method does not apply
     shade = np.where(np.isnan(grid), 0.5, (np.nan_to_num(grid) < 0.8).astype(float))
@@ -123,12 +129,20 @@ def plot_coverage_table(summary, path: Path) -> None:
         for j in range(len(methods)):
             ax.text(j, i, "n/a" if np.isnan(grid[i, j]) else f"{grid[i, j]:.2f}",
                     ha="center", va="center", fontsize=8)  # fmt: skip
-    ax.set_xticks(range(len(methods)), methods)
+    labels = [m if n_of[m] == n_max else f"{m}\n(n = {n_of[m]})" for m in methods]
+    ax.set_xticks(range(len(methods)), labels, fontsize=8)
     ax.set_yticks(range(len(cases)), cases, fontsize=8)
-    ax.set_title(f"coverage of the 90% HDI, n = {n_max} (red: below 0.8; grey: n/a)", fontsize=9)
+    ax.set_title(f"coverage of the 90% HDI, n = {n_max} unless labelled (red: below 0.8; "
+                 "grey: n/a)", fontsize=9)  # fmt: skip
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+
+
+def pd_concat(frames):
+    import pandas as pd
+
+    return pd.concat(frames, ignore_index=True)
 
 
 def plot_all(results, summary, out: Path) -> None:

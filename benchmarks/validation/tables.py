@@ -142,7 +142,7 @@ def head_to_head(results, pairs=HEAD_TO_HEAD):
         if both.empty:
             continue
         row = {"bayesmi": a, "peer": b, "data_sets": len(both)}
-        for side, name in (("a", a), ("b", b)):
+        for side in ("a", "b"):
             err = both[f"estimate_{side}"] - both[f"truth_nats_{side}"]
             row[f"mae_{side}"] = float(err.abs().mean())
             row[f"rmse_{side}"] = float(np.sqrt((err**2).mean()))
@@ -222,7 +222,7 @@ def markdown_tables(*folders: str | Path) -> str:
                         "seconds_a": "s",
                         "seconds_b": "peer s",
                         "time_ratio": "peer / bayesmi time",
-                    },  # fmt: skip
+                    },
                 ),
             ]
     for n in sorted(summary["n"].unique()):
