@@ -292,6 +292,16 @@ def test_a_rerun_replaces_one_methods_rows(tmp_path):
         replace_method(tmp_path / "a", tmp_path / "b", "gmm")
 
 
+def test_slow_reps_overrides_how_many_data_sets_the_slow_methods_get(monkeypatch, tmp_path):
+    # bins made "slow" for the test: on the first peer_reps data sets only (tiny: 1 of 2)
+    monkeypatch.setitem(M.SCOPES, "bins", M.Scope(None, None, "peer"))
+    results, _ = run_suite("tiny", methods="bins", progress=False)
+    assert set(results["rep"]) == {0}
+    results, _ = run_suite("tiny", methods="bins", progress=False, slow_reps=2, out=tmp_path)
+    assert set(results["rep"]) == {0, 1}
+    assert json.loads((tmp_path / "meta.json").read_text())["slow_reps"] == 2
+
+
 def test_slow_methods_run_only_where_their_scope_says():
     from benchmarks.validation.run import _task
 

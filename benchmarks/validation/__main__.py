@@ -27,6 +27,12 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--n-jobs", type=int, default=1)
     r.add_argument("--reps", type=int, default=None, help="override the replicate count")
     r.add_argument("--n", type=int, nargs="+", default=None, help="override the sample sizes")
+    r.add_argument(
+        "--slow-reps",
+        type=int,
+        default=None,
+        help="override how many data sets a case the slow methods and the peers run on",
+    )
     r.add_argument("--no-progress", action="store_true")
     sub.add_parser("list", help="list the panel and the available methods")
     md = sub.add_parser("markdown", help="print the markdown tables of a run (for the docs)")
@@ -104,6 +110,7 @@ def main(argv: list[str] | None = None) -> int:
             progress=not args.no_progress,
             reps=args.reps,
             ns=tuple(args.n) if args.n else None,
+            slow_reps=args.slow_reps,
         )
     except ValueError as e:
         print(f"error: {e}", file=sys.stderr)

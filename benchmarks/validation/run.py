@@ -108,6 +108,7 @@ def run_suite(
     progress: bool = True,
     reps: int | None = None,
     ns: tuple[int, ...] | None = None,
+    slow_reps: int | None = None,
 ):
     """Run the validation suite and (with ``out``) write its table, summary and figures.
 
@@ -129,6 +130,9 @@ def run_suite(
         Workers over data sets (each method runs single-threaded inside).
     reps, ns : optional
         Override the size's replicate count and sample sizes.
+    slow_reps : int, optional
+        Override how many data sets a case the slow methods (``methods.SCOPES``) and the
+        peers marked "first" run on (the size's ``peer_reps``).
 
     Returns
     -------
@@ -143,6 +147,7 @@ def run_suite(
     case_list = get_cases(cases if cases is not None else (list(spec.cases or []) or None))
     ns = tuple(ns or spec.ns)
     reps = int(reps or spec.reps)
+    peer_reps = min(reps, int(slow_reps or spec.peer_reps))
     # Replicate by replicate, so that every chunk of tasks a worker takes (run_parallel splits
     # the list into a few contiguous chunks per worker) holds every case and n: equal chunks.
     tasks = [(c, n, r) for r in range(reps) for c in case_list for n in ns]
@@ -151,7 +156,7 @@ def run_suite(
     load0 = os.getloadavg()
     t0 = time.perf_counter()
     chunks = run_parallel(
-        partial(_task, size, local, seed, min(reps, spec.peer_reps)),
+        partial(_task, size, local, seed, peer_reps),
         tasks,
         n_jobs=n_jobs,
         progress=progress,
@@ -164,8 +169,7 @@ def run_suite(
         if out is not None and rows:  # keep what is done if a slow peer is stopped
             Path(out).mkdir(parents=True, exist_ok=True)
             pd.DataFrame(rows).to_csv(Path(out) / "results_before_peers.csv", index=False)
-        rows += _run_external(external, case_list, ns, reps, min(reps, spec.peer_reps), seed,
-                              n_jobs)  # fmt: skip
+        rows += _run_external(external, case_list, ns, reps, peer_reps, seed, n_jobs)
     elapsed = time.perf_counter() - t0
     results = pd.DataFrame(rows)
     truth = {c.name: c.truth_nats for c in case_list}
@@ -183,6 +187,7 @@ def run_suite(
             "cases": [c.name for c in case_list],
             "ns": list(ns),
             "reps": reps,
+            "slow_reps": peer_reps,
             "seed": seed,
             "n_jobs": n_jobs,
             "elapsed_seconds": round(elapsed, 1),
