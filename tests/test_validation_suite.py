@@ -266,6 +266,7 @@ def test_an_external_peer_runs_through_the_batch_format(monkeypatch, tmp_path):
     assert len(crashed) == 2 and crashed["error"].str.contains("ZeroDivisionError").all()
     text = markdown_tables(tmp_path / "run")
     assert "| fake_gauss | 1 | 2 | point estimate: no coverage |" in text
+    assert not (tmp_path / "run" / "results_before_peers.csv").exists()  # folded in
 
 
 def test_runs_side_by_side_need_the_same_seed(tmp_path):

@@ -111,7 +111,7 @@ def plot_coverage_table(summary, path: Path) -> None:
         return
     ran = summary[summary["reps"] > 0]
     n_of = {m: int(ran.loc[ran["method"] == m, "n"].max()) for m in methods}
-    g = pd_concat([ran[(ran["method"] == m) & (ran["n"] == n_of[m])] for m in methods])
+    g = _concat([ran[(ran["method"] == m) & (ran["n"] == n_of[m])] for m in methods])
     from benchmarks.validation.panel import PANEL
 
     panel = {c.name: i for i, c in enumerate(PANEL)}
@@ -139,7 +139,7 @@ def plot_coverage_table(summary, path: Path) -> None:
     plt.close(fig)
 
 
-def pd_concat(frames):
+def _concat(frames):
     import pandas as pd
 
     return pd.concat(frames, ignore_index=True)

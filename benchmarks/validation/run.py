@@ -180,6 +180,7 @@ def run_suite(
         out.mkdir(parents=True, exist_ok=True)
         results.to_csv(out / "results.csv", index=False, float_format="%.6g")
         summary.to_csv(out / "summary.csv", index=False, float_format="%.4g")
+        (out / "results_before_peers.csv").unlink(missing_ok=True)  # in results.csv now
         meta = {
             "command": " ".join(shlex.quote(a) for a in sys.argv) if sys.argv else "",
             "size": size,
