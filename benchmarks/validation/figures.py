@@ -105,17 +105,17 @@ def plot_coverage_table(summary, path: Path) -> None:
     largest n the method ran at (in the column's label), red where it falls below 0.8."""
     import matplotlib
     import matplotlib.pyplot as plt
+    import pandas as pd
+
+    from benchmarks.validation.panel import panel_order
 
     methods = _methods_with_intervals(summary)
     if not methods:
         return
     ran = summary[summary["reps"] > 0]
     n_of = {m: int(ran.loc[ran["method"] == m, "n"].max()) for m in methods}
-    g = _concat([ran[(ran["method"] == m) & (ran["n"] == n_of[m])] for m in methods])
-    from benchmarks.validation.panel import PANEL
-
-    panel = {c.name: i for i, c in enumerate(PANEL)}
-    cases = sorted(dict.fromkeys(summary["case"]), key=lambda c: panel.get(c, len(panel)))
+    g = pd.concat([ran[(ran["method"] == m) & (ran["n"] == n_of[m])] for m in methods])
+    cases = panel_order(summary["case"])
     grid = np.full((len(cases), len(methods)), np.nan)
     for _, row in g.iterrows():
         grid[cases.index(row["case"]), methods.index(row["method"])] = row["cover90"]
@@ -137,12 +137,6 @@ def plot_coverage_table(summary, path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
-
-
-def _concat(frames):
-    import pandas as pd
-
-    return pd.concat(frames, ignore_index=True)
 
 
 def plot_all(results, summary, out: Path) -> None:

@@ -17,7 +17,7 @@ import numpy as np
 from bayesmi import truth
 from bayesmi.mixture import GaussianMixtureModel
 
-__all__ = ["PANEL", "Case", "get_cases", "mixture_model"]
+__all__ = ["PANEL", "Case", "get_cases", "mixture_model", "panel_order"]
 
 
 @dataclass(frozen=True)
@@ -209,3 +209,9 @@ def get_cases(names: str | list[str] | None = None) -> list[Case]:
             f"cases: unknown case name(s) {unknown or names!r}; the panel has {sorted(by_name)}."
         )
     return [by_name[s] for s in names]
+
+
+def panel_order(names) -> list[str]:
+    """Case names in the panel's order (names not in the panel last, as given)."""
+    at = {c.name: i for i, c in enumerate(PANEL)}
+    return sorted(dict.fromkeys(names), key=lambda name: at.get(name, len(at)))

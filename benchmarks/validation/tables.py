@@ -90,14 +90,13 @@ def side_by_side(summary, n: int) -> str:
     run. The bayesmi methods first, then the peers, in the order of the run."""
     from bayesmi.estimators import REGISTRY
     from benchmarks.validation.methods import PEERS
-    from benchmarks.validation.panel import PANEL
+    from benchmarks.validation.panel import panel_order
 
     at = summary[(summary["n"] == n) & (summary["reps"] > 0)]
     first = ("gmm", "ksg", "bins", "bayes_gmm", "neural", "latent")
     order = {m: i for i, m in enumerate(dict.fromkeys([*first, *REGISTRY, *PEERS]))}
     methods = sorted(dict.fromkeys(at["method"]), key=lambda m: order.get(m, len(order)))
-    panel = {c.name: i for i, c in enumerate(PANEL)}
-    cases = sorted(dict.fromkeys(at["case"]), key=lambda c: panel.get(c, len(panel)))
+    cases = panel_order(at["case"])
     head = "| case | truth | " + " | ".join(methods) + " |"
     rows = [head, "|" + "---|" * (len(methods) + 2)]
     cell = {(r["case"], r["method"]): r for _, r in at.iterrows()}
