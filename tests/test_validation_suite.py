@@ -301,6 +301,13 @@ def test_slow_reps_overrides_how_many_data_sets_the_slow_methods_get(monkeypatch
     results, _ = run_suite("tiny", methods="bins", progress=False, slow_reps=2, out=tmp_path)
     assert set(results["rep"]) == {0, 1}
     assert json.loads((tmp_path / "meta.json").read_text())["slow_reps"] == 2
+    for bad in (0, -1):
+        with pytest.raises(ValueError, match=r"run_suite: slow_reps must be >= 1"):
+            run_suite("tiny", methods="bins", progress=False, slow_reps=bad)
+    with pytest.raises(TypeError, match=r"run_suite: slow_reps must be an integer"):
+        run_suite("tiny", methods="bins", progress=False, slow_reps=1.5)
+    with pytest.raises(ValueError, match=r"run_suite: reps must be >= 1, got 0"):
+        run_suite("tiny", methods="bins", progress=False, reps=0)
 
 
 def test_slow_methods_run_only_where_their_scope_says():

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from bayesmi.resampling import run_parallel
+from bayesmi.validation import check_positive_int
 from benchmarks.validation import methods as M
 from benchmarks.validation.panel import Case, get_cases
 
@@ -143,6 +144,9 @@ def run_suite(
     if size not in SIZES:
         raise ValueError(f"size must be one of {sorted(SIZES)}, got {size!r}.")
     spec = SIZES[size]
+    for name, value in (("reps", reps), ("slow_reps", slow_reps)):
+        if value is not None:
+            check_positive_int(value, name, caller="run_suite")
     method_names = _check_methods(methods, spec.external_peers)
     case_list = get_cases(cases if cases is not None else (list(spec.cases or []) or None))
     ns = tuple(ns or spec.ns)
