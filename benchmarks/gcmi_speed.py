@@ -34,29 +34,49 @@ from bayesmi.estimators.gcmi import invwishart_draws
 from bayesmi.validation import check_paired
 
 
-def _timed(fn, repeat: int) -> tuple[float, list[float], list[float]]:
-    """``fn(rep)`` timed ``repeat`` times, each after emptying this process's score cache."""
-    times, loads = [], []
+def cpu_seconds() -> float:
+    """User + system CPU seconds of this process and its live children (joblib's workers)."""
+    import psutil
+
+    me = psutil.Process()
+    total = sum(me.cpu_times()[:2])
+    for child in me.children(recursive=True):
+        try:
+            total += sum(child.cpu_times()[:2])
+        except psutil.Error:
+            pass
+    return total
+
+
+def _timed(fn, repeat: int) -> tuple[float, list[float], list[float], list[float]]:
+    """``fn(rep)`` timed ``repeat`` times, each after emptying this process's score cache: the
+    median wall seconds, each run's wall seconds, load averages before, and CPU seconds."""
+    times, loads, cpus = [], [], []
     for rep in range(repeat):
         copula._cache.clear()
         copula._cache_used[0] = 0
         loads.append(os.getloadavg()[0])
-        t0 = time.perf_counter()
+        c0, t0 = cpu_seconds(), time.perf_counter()
         fn(rep)
         times.append(time.perf_counter() - t0)
-    return float(np.median(times)), times, loads
+        cpus.append(cpu_seconds() - c0)
+    return float(np.median(times)), times, loads, cpus
 
 
 def pair(n: int, repeat: int) -> None:
     x, y, mi_true = truth.correlated_gaussian(0.6, n, seed=0)
     x, y = np.exp(x), y**3
     r = bm.estimate(x, y, method="gcmi", seed=0, progress=False)  # warm-up (imports, caches)
-    med, times, loads = _timed(
+    med, times, loads, cpus = _timed(
         lambda rep: bm.estimate(x, y, method="gcmi", seed=0, progress=False), repeat
     )
     runs = ", ".join(f"{t:.2f}" for t in times)
     load = ", ".join(f"{v:.1f}" for v in loads)
-    print(f"one 1-D pair, n = {n:,}: median {med:.2f} s over {repeat} runs ({runs}; load {load})")
+    cpu = ", ".join(f"{v:.2f}" for v in cpus)
+    print(
+        f"one 1-D pair, n = {n:,}: median {med:.2f} s over {repeat} runs ({runs}; CPU s {cpu}; "
+        f"load {load})"
+    )
     print(f"  {r}")
     print(f"  truth {mi_true:.4f} nats")
     xc, yc, _ = check_paired(x, y)
@@ -69,7 +89,7 @@ def pair(n: int, repeat: int) -> None:
         ),
     }
     for name, fn in parts.items():
-        print(f"  {name:>22}: {_timed(lambda rep, f=fn: f(), repeat)[0]:.3f} s")
+        print(f"  {name:>22}: {_timed(lambda rep, f=fn: f(), repeat)[0]:.3f} s")  # wall
 
 
 def matrix(n: int, p: int, repeat: int) -> None:
@@ -87,16 +107,18 @@ def matrix(n: int, p: int, repeat: int) -> None:
         return bm.mi_matrix(df, method="gcmi", seed=0, n_jobs=n_jobs, progress=False)
 
     for n_jobs in (1, 2):
-        med, times, loads = _timed(lambda rep, nj=n_jobs: run(nj, 100 * nj + rep), repeat)
+        med, times, loads, cpus = _timed(lambda rep, nj=n_jobs: run(nj, 100 * nj + rep), repeat)
         m = run(n_jobs, 0)
         draws = m.data["mi"].values
         ref = draws if ref is None else ref
         same = f", draws identical to n_jobs=1: {np.array_equal(ref, draws, equal_nan=True)}"
         runs = ", ".join(f"{t:.1f}" for t in times)
         load = ", ".join(f"{v:.1f}" for v in loads)
+        cpu = ", ".join(f"{v:.1f}" for v in cpus)
         print(
             f"mi_matrix gcmi, {p} columns ({pairs:,} pairs), n = {n:,}, n_jobs={n_jobs}: median "
-            f"{med:.1f} s ({runs}; load {load}), {1e3 * med / pairs:.2f} ms a pair{same}"
+            f"{med:.1f} s ({runs}; CPU s {cpu}; load {load}), {1e3 * med / pairs:.2f} ms a "
+            f"pair{same}"
         )
     # 0.5^2 = 0.25 correlation between any two columns: MI -1/2 log(1 - 0.0625) = 0.0323 nats.
     print(f"  mean MI over pairs {np.nanmean(m.mean.values[np.triu_indices(p, 1)]):.4f} nats "
