@@ -4,6 +4,8 @@ often the 90% HDI holds the truth, per case and method. gcmi runs beside them fo
 
     PYTHONPATH=. python benchmarks/copula_marginals.py --reps 20 --n 1000 --n-jobs 2 \\
         --out /tmp/copula_marginals.csv
+    PYTHONPATH=. python benchmarks/copula_marginals.py --reps 20 --first-rep 20 ... --out b.csv
+    PYTHONPATH=. python benchmarks/copula_marginals.py --summarise a.csv b.csv   # together
 
 Each (case, data set) is one task: every method and option on the same data, with the seed
 the suite gives it (the data set's index) and its defaults otherwise (ksg without its
@@ -109,7 +111,15 @@ def main() -> None:
     p.add_argument("--n-jobs", type=int, default=1)
     p.add_argument("--cases", default=",".join(CASES))
     p.add_argument("--out", default="copula_marginals.csv")
+    p.add_argument(
+        "--summarise", nargs="+", metavar="CSV", help="only summarise earlier runs' files together"
+    )
     args = p.parse_args()
+    if args.summarise:
+        df = pd.concat([pd.read_csv(f) for f in args.summarise], ignore_index=True)
+        with pd.option_context("display.width", 200, "display.max_rows", 200):
+            print(summarise(df).round(4).to_string(index=False))
+        return
     from joblib import Parallel, delayed
 
     tasks = [
