@@ -36,6 +36,7 @@ __all__ = [
     "TiesWarning",
     "check_marginals",
     "normal_scores",
+    "refuse_kl",
     "scores_of",
 ]
 
@@ -69,6 +70,16 @@ def check_marginals(value, caller: str) -> str:
             "continuous column to normal scores by its empirical distribution function."
         )
     return value
+
+
+def refuse_kl(caller: str) -> None:
+    """The error of ``marginals="copula"`` with ``kl_marginals``: KL between the margins is not
+    invariant under separate maps of x and y."""
+    raise ValueError(
+        f"{caller}: marginals='copula' is not available for KL between marginals: "
+        "KL(p_X || p_Y) changes when x and y are mapped separately (each to normal scores, it "
+        "would be 0). Use marginals='raw'."
+    )
 
 
 def _column_scores(v: np.ndarray, w: np.ndarray | None) -> tuple[np.ndarray, float]:

@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 from scipy.special import ndtr
 
-from bayesmi.copula import normal_scores
+from bayesmi.copula import normal_scores, scores_of
 from bayesmi.estimators.base import Estimator, register
 from bayesmi.exceptions import BayesMIWarning
 from bayesmi.resampling import spawn_seeds
@@ -254,10 +254,7 @@ class GaussianCopulaMI(Estimator):
         x, y, z = check_paired(x, y, z, caller=c, min_samples=3)
         parts = [p for p in (x, y, z) if p is not None]
         dims = tuple(p.shape[1] for p in parts)
-        names = ("x", "y", "z")
-        s = np.hstack(
-            [normal_scores(p, name=nm, caller=c) for p, nm in zip(parts, names, strict=False)]
-        )
+        s = np.hstack(scores_of(parts, caller=c))
         n, d = s.shape
         df = self._posterior_df(n, d, "x, y" + (", z" if z is not None else ""))
         resid = s - s.mean(0)

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from bayesmi import mixture
-from bayesmi.copula import check_marginals, scores_of
+from bayesmi.copula import check_marginals, refuse_kl, scores_of
 from bayesmi.em import (
     INIT_METHODS,
     FitError,
@@ -469,11 +469,7 @@ class GMMMI(MixtureVerbs, Estimator):
         raw = parts  # for the data hash
         if self.marginals == "copula":
             if quantity == "kl":
-                raise ValueError(
-                    f"{type(self).__name__}: marginals='copula' is not available for KL between "
-                    "marginals: KL(p_X || p_Y) changes when x and y are mapped separately (each "
-                    "to normal scores, it would be 0). Use marginals='raw'."
-                )
+                refuse_kl(type(self).__name__)
             parts = scores_of(parts, caller=type(self).__name__)
         u = np.hstack(parts)
         shift, scale = u.mean(0), u.std(0)

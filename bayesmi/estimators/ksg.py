@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from bayesmi import knn
-from bayesmi.copula import check_marginals, scores_of
+from bayesmi.copula import check_marginals, refuse_kl, scores_of
 from bayesmi.estimators.base import Estimator, register
 from bayesmi.exceptions import CoverageWarning
 from bayesmi.resampling import spawn_seeds
@@ -221,11 +221,7 @@ class KSGMI(Estimator):
                 "discrete_y=True was given."
             )
         if self.marginals == "copula":
-            raise ValueError(
-                f"{type(self).__name__}: marginals='copula' is not available for KL between "
-                "marginals: KL(p_X || p_Y) changes when x and y are mapped separately (each to "
-                "normal scores, it would be 0). Use marginals='raw'."
-            )
+            refuse_kl(type(self).__name__)
         x, y, _ = self._check(x, y, None)
         if x.shape[1] != y.shape[1]:
             raise ValueError(
