@@ -138,13 +138,16 @@ def _gaussian_quantity(sigma: np.ndarray, dims: tuple[int, ...]) -> np.ndarray:
     )
 
 
-def _mardia_kurtosis(resid: np.ndarray, cov: np.ndarray) -> tuple[float, float]:
-    """Mardia's (1970) multivariate kurtosis of residuals ``resid`` (n, d) about their
-    covariance ``cov``: the z-score of b2 = mean(D^4), D^2 the squared Mahalanobis distance,
-    against its normal-theory mean d(d+2) and variance 8 d(d+2)/n, and its two-sided p-value.
-    O(n d^2)."""
-    n, d = resid.shape
-    d2 = np.einsum("ij,ij->i", resid @ np.linalg.inv(cov), resid)
+def _mahalanobis2(resid: np.ndarray, cov: np.ndarray) -> np.ndarray:
+    """Squared Mahalanobis distances of the rows of ``resid`` (n, d) under ``cov``. O(n d^2)."""
+    return np.einsum("ij,ij->i", resid @ np.linalg.inv(cov), resid)
+
+
+def _mardia_kurtosis(d2: np.ndarray, d: int) -> tuple[float, float]:
+    """Mardia's (1970) multivariate kurtosis from squared Mahalanobis distances ``d2`` (n,) in
+    d dimensions: the z-score of b2 = mean(D^4) against its normal-theory mean d(d+2) and
+    variance 8 d(d+2)/n, and its two-sided p-value."""
+    n = len(d2)
     b2 = float(np.mean(d2**2))
     z = (b2 - d * (d + 2)) / np.sqrt(8 * d * (d + 2) / n)
     return z, float(2 * ndtr(-abs(z)))
@@ -265,7 +268,7 @@ class GaussianCopulaMI(Estimator):
         sigma = invwishart_draws(df, psi, self.n_draws, rng)
         draws = _gaussian_quantity(sigma, dims)
         full = float(_gaussian_quantity((scatter / n)[None], dims)[0])
-        z_kurt, p_check = _mardia_kurtosis(resid, scatter / n)
+        z_kurt, p_check = _mardia_kurtosis(_mahalanobis2(resid, scatter / n), d)
         quantity = "mi" if z is None else "cmi"
         bound = "lower" if quantity == "mi" and dims == (1, 1) else None
         return self._result(draws, full, z_kurt, p_check, quantity, bound, (x, y, z), df)
@@ -294,14 +297,14 @@ class GaussianCopulaMI(Estimator):
         second = np.zeros((self.n_draws, d, d))  # E[s s^T] under the class mixture
         first = np.zeros((self.n_draws, d))  # E[s]
         within = np.zeros(self.n_draws)  # sum_c p_c logdet Sigma_c
-        resid_all = np.empty_like(s)
+        d2 = np.empty(n)  # squared Mahalanobis distances, each point within its class
         for cls in range(k):
             sc = s[labels == cls]
             n_c = len(sc)
             mean_c = sc.mean(0)
             resid = sc - mean_c
-            resid_all[labels == cls] = resid
             scatter = resid.T @ resid
+            d2[labels == cls] = _mahalanobis2(resid, scatter / n_c)
             psi = scatter + self.prior_scale * np.eye(d)
             self._check_scale(psi, scatter, f" within class {cls} of y")
             sig = invwishart_draws(self.prior_df + n_c - 1, psi, self.n_draws, rng)
@@ -321,8 +324,7 @@ class GaussianCopulaMI(Estimator):
             for cls in range(k)
         )
         full = 0.5 * (np.linalg.slogdet(np.cov(s.T, bias=True).reshape(d, d))[1] - full_within)
-        pooled = resid_all.T @ resid_all / n
-        z_kurt, p_check = _mardia_kurtosis(resid_all, pooled)
+        z_kurt, p_check = _mardia_kurtosis(d2, d)
         bound = "lower" if d == 1 else None
         return self._result(
             draws,
