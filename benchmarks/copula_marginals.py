@@ -43,23 +43,52 @@ RUNS = (
     ("gmm", "copula", {}),
     ("gcmi", "copula", {}),
 )
+#: ``--rescored``: gmm with the normal scores computed again inside every bootstrap resample
+#: (a prototype, patched in here; gmm itself scores once on the full data).
+RESCORED = (("gmm", "copula_per_resample", {}),)
+
+
+def _draw_rescored(ctx, seed):
+    """gmm's bootstrap draw (bayesmi.estimators.gmm._draw, continuous case) with the scores
+    recomputed from the resample: the weighted normal scores of the full-data scores with the
+    resample's counts as weights (the same ranks as the raw data's, so the same scores)."""
+    from bayesmi.copula import normal_scores
+    from bayesmi.estimators import gmm
+    from bayesmi.resampling import bootstrap_counts
+
+    rng = np.random.default_rng(seed)
+    n = ctx.ut.shape[1]
+    counts = bootstrap_counts(n, rng, ctx.block_length).astype(np.float64)
+    ut = np.ascontiguousarray(normal_scores(ctx.ut.T, weights=counts, warn_ties=False).T)
+    fit, k = gmm._refit(ut, counts, ctx.selection, ctx, rng)
+    model = fit.model.affine(ctx.scale, ctx.shift)
+    value, err = gmm._quantity(model, ctx, rng)
+    return {"value": value, "error": err, "n_components": k, "converged": fit.converged,
+            "model": model}  # fmt: skip
 
 
 def one(task) -> list[dict]:
     import bayesmi as bm
+    from bayesmi.estimators import gmm
     from benchmarks.validation.panel import get_cases
 
-    name, n, rep = task
+    name, n, rep, runs = task
     case = get_cases(name)[0]
     x, y, z = case.sample(n, rep, 0)
     rows = []
-    for method, marginals, kw in RUNS:
+    for method, marginals, kw in runs:
         if method != "gcmi":
-            kw = dict(kw, marginals=marginals)
+            kw = dict(kw, marginals="copula" if marginals.startswith("copula") else marginals)
+        original = gmm._draw
+        if marginals == "copula_per_resample":
+            gmm._draw = _draw_rescored
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             t0 = time.perf_counter()
-            r = bm.estimate(x, y, z, method=method, seed=rep, progress=False, **kw)
+            try:
+                r = bm.estimate(x, y, z, method=method, seed=rep, progress=False, **kw)
+            finally:
+                gmm._draw = original
             secs = time.perf_counter() - t0
         lo, hi = r.hdi(0.9)
         rows.append(
@@ -110,6 +139,11 @@ def main() -> None:
     p.add_argument("--n", type=int, default=1000)
     p.add_argument("--n-jobs", type=int, default=1)
     p.add_argument("--cases", default=",".join(CASES))
+    p.add_argument(
+        "--rescored",
+        action="store_true",
+        help="run only gmm with the scores recomputed in every resample (a prototype)",
+    )
     p.add_argument("--out", default="copula_marginals.csv")
     p.add_argument(
         "--summarise", nargs="+", metavar="CSV", help="only summarise earlier runs' files together"
@@ -122,11 +156,9 @@ def main() -> None:
         return
     from joblib import Parallel, delayed
 
-    tasks = [
-        (c, args.n, rep)
-        for c in args.cases.split(",")
-        for rep in range(args.first_rep, args.first_rep + args.reps)
-    ]
+    runs = RESCORED if args.rescored else RUNS
+    first, last = args.first_rep, args.first_rep + args.reps
+    tasks = [(c, args.n, rep, runs) for c in args.cases.split(",") for rep in range(first, last)]
     t0 = time.perf_counter()
     parts = Parallel(n_jobs=args.n_jobs)(delayed(one)(t) for t in tasks)
     df = pd.DataFrame([row for rows in parts for row in rows])
