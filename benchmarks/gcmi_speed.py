@@ -32,20 +32,7 @@ from bayesmi.copula import normal_scores
 from bayesmi.estimators.base import data_hash
 from bayesmi.estimators.gcmi import invwishart_draws
 from bayesmi.validation import check_paired
-
-
-def cpu_seconds() -> float:
-    """User + system CPU seconds of this process and its live children (joblib's workers)."""
-    import psutil
-
-    me = psutil.Process()
-    total = sum(me.cpu_times()[:2])
-    for child in me.children(recursive=True):
-        try:
-            total += sum(child.cpu_times()[:2])
-        except psutil.Error:
-            pass
-    return total
+from benchmarks.mi_matrix_scaling import cpu_seconds
 
 
 def _timed(fn, repeat: int) -> tuple[float, list[float], list[float], list[float]]:
