@@ -5,12 +5,15 @@ from importlib.metadata import PackageNotFoundError, version
 from bayesmi.api import estimate, kl_marginals, methods
 from bayesmi.arviz_io import load
 from bayesmi.compare import Comparison, compare
+from bayesmi.copula import TiesWarning
 from bayesmi.estimators import (
     GMMMI,
     KSGMI,
     BayesGMMMI,
     BinsMI,
+    CopulaWarning,
     Estimator,
+    GaussianCopulaMI,
     HighMIWarning,
     InfoNCECeilingWarning,
     LatentMI,
@@ -56,8 +59,10 @@ __all__ = [
     "Comparison",
     "ComponentLimitWarning",
     "ConvergenceWarning",
+    "CopulaWarning",
     "CoverageWarning",
     "Estimator",
+    "GaussianCopulaMI",
     "HighMIWarning",
     "InfoNCECeilingWarning",
     "LatentMI",
@@ -67,6 +72,7 @@ __all__ = [
     "NeuralMI",
     "NumericalErrorWarning",
     "SamplerWarning",
+    "TiesWarning",
     "__version__",
     "cite",
     "compare",

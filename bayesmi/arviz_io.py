@@ -77,6 +77,7 @@ def to_inferencedata(result: MIResult):
         per_draw_extras=json.dumps(sorted(per_draw)),
         stored_units="nats",
         bound=result.bound or "none",
+        note=result.note,
     )
     extra_vars = {k: (tuple(f"{k}_dim_{i}" for i in range(v.ndim)), v) for k, v in other.items()}
     if result.pointwise_nats is not None:
@@ -117,6 +118,7 @@ def from_inferencedata(idata) -> MIResult:
         pointwise_nats=pointwise,
         extras=extras,
         bound=None if attrs.get("bound", "none") == "none" else attrs["bound"],
+        note=str(attrs.get("note", "")),
         groups={g: idata[g] for g in idata.groups() if g not in _OWN_GROUPS},
     )
     result.model = _rebuild_model(result)

@@ -58,6 +58,9 @@ class MIResult:
         Set where the method estimates a bound on the quantity, not the quantity (InfoNCE,
         NWJ and Donsker-Varadhan critics, latent MI by the data-processing inequality): the
         printout says so and :meth:`at_least` reads the draws as "MI >= a with probability p".
+    note : str
+        One line that the printout ends with, where the method has something to say about what
+        the draws mean (``gcmi``: exact under a Gaussian copula, a lower bound otherwise).
     groups : dict of str to xarray.Dataset
         Further ArviZ groups that travel with the result, such as a sampler's ``sample_stats``
         and the ``observed_data`` (``bayes_gmm``); kept by :meth:`to_inferencedata`,
@@ -80,6 +83,7 @@ class MIResult:
     extras: dict[str, np.ndarray] = field(default_factory=dict)
     model: Any = field(default=None, compare=False)
     bound: str | None = None
+    note: str = ""
     groups: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
@@ -236,6 +240,8 @@ class MIResult:
                 f"; a {self.bound} bound: {QUANTITIES[self.quantity]} {sign} {a:.3f} "
                 f"{self.units} with probability 0.95"
             )
+        if self.note:
+            text += f"; {self.note}"
         return text
 
     __str__ = __repr__
