@@ -39,7 +39,9 @@ from typing import Any
 
 import numpy as np
 from scipy.special import ndtr
+from scipy.stats import chi2
 
+from bayesmi import intervals
 from bayesmi.copula import normal_scores, scores_of
 from bayesmi.estimators.base import Estimator, register
 from bayesmi.exceptions import BayesMIWarning
@@ -271,7 +273,16 @@ class GaussianCopulaMI(Estimator):
         z_kurt, p_check = _mardia_kurtosis(_mahalanobis2(resid, scatter / n), d)
         quantity = "mi" if z is None else "cmi"
         bound = "lower" if quantity == "mi" and dims == (1, 1) else None
-        return self._result(draws, full, z_kurt, p_check, quantity, bound, (x, y, z), df)
+        # Independence of the scores (given z): Bartlett's corrected likelihood-ratio statistic
+        # (n - 1 - dz - (dx + dy + 1) / 2) * 2 I, chi-square with dx * dy degrees of freedom
+        # (Anderson 2003, sec. 9.3 and 9.6); its p-value sets the interval's zero rule.
+        dz = dims[2] if len(dims) > 2 else 0
+        stat = max(n - 1 - dz - (dims[0] + dims[1] + 1) / 2, 1.0) * 2 * max(full, 0.0)
+        p_indep = float(chi2.sf(stat, dims[0] * dims[1]))
+        return self._result(
+            draws, full, z_kurt, p_check, quantity, bound, (x, y, z), df,
+            p_value=np.array([p_indep]),
+        )  # fmt: skip
 
     # -- categorical y ----------------------------------------------------------------------
     def _categorical(self, x, y) -> MIResult:
@@ -391,12 +402,20 @@ class GaussianCopulaMI(Estimator):
             "copula_check_p": np.array([p_check]),
             **more_extras,
         }
+        extras["raw_draws_nats"] = draws[None, :]
+        p_value = extras.get("p_value")
+        shown, interval = intervals.finish(
+            draws[None, :],
+            None,
+            scheme="percentile",
+            p_value=None if p_value is None else float(p_value[0]),
+        )
         return MIResult(
-            draws_nats=draws[None, :],
+            draws_nats=shown,
             kind="posterior",
             quantity=quantity,
             method=self.name,
-            provenance=self._provenance(x, y, z, posterior_df=df),
+            provenance=self._provenance(x, y, z, posterior_df=df, interval=interval),
             extras=extras,
             bound=bound,
             note=note,
