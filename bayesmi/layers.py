@@ -64,6 +64,8 @@ _OWN = ("seed", "n_jobs", "progress", "backend", "categorical", "discrete_y")
 #: much as the draws (pass n_permutations to have it); ksg takes 100 draws, not 200 (a layer
 #: estimate then costs about 35 full-data KSG estimates, not 70).
 _DEFAULTS = {"ksg": {"n_permutations": 0, "n_draws": 100}, "bins": {"n_permutations": 0}}
+#: The most units ``per_unit=True`` measures in one call (one estimate per unit and target).
+MAX_UNITS = 1024
 #: At most this many distinct values make an integer target categorical when
 #: ``categorical=None``.
 MAX_CLASSES = 100
@@ -408,6 +410,7 @@ def layer_mi(
     progress: bool = False,
     units: str = "nats",
     epoch: int | None = None,
+    per_unit: bool = False,
     **params: Any,
 ) -> LayerMI:
     """I(layer; target) with draws, for every chosen layer of a torch model and every target.
@@ -458,6 +461,10 @@ def layer_mi(
     units : {"nats", "bits"}
     epoch : int, optional
         Label the result with this epoch (as :class:`LayerTracker` does).
+    per_unit : bool, default=False
+        Measure every unit (flattened output column) of the chosen layers on its own, as the
+        "layers" ``"<name>[<j>]"``: which hidden unit carries which target. At most
+        :data:`MAX_UNITS` units in all.
     **params
         The method's hyperparameters. Unless given, ``n_permutations=0`` for ``ksg`` and
         ``bins`` (no permutation null) and ``n_draws=100`` for ``ksg``.
@@ -527,8 +534,17 @@ def layer_mi(
             a = np.asarray(arr, dtype=np.float64)
             ys[t] = a.reshape(len(a), -1)
     noise_seed = np.random.SeedSequence([int(seed), 0x6C61])  # one noise stream for all layers
+    acts = got.activations
+    if per_unit:
+        total = sum(a.shape[1] for a in acts.values())
+        if total > MAX_UNITS:
+            raise ValueError(
+                f"{_CALLER}: per_unit=True over {total} units, more than {MAX_UNITS}; choose "
+                "fewer or narrower layers (layers=...)."
+            )
+        acts = {f"{n}[{j}]": a[:, j : j + 1] for n, a in acts.items() for j in range(a.shape[1])}
     xs, lost, width, dim = {}, {}, {}, {}
-    for name, a in got.activations.items():
+    for name, a in acts.items():
         width[name] = a.shape[1]
         xs[name], lost[name] = _reduce(a, max_dim, noise_var, noise_seed)
         dim[name] = xs[name].shape[1]
@@ -587,6 +603,7 @@ def layer_mi(
             "noise_var": float(noise_var),
             "categorical": json.dumps(cats),
             "tracked": int(epoch is not None),
+            "per_unit": int(per_unit),
         },
     )
     return LayerMI(ds, units)

@@ -287,3 +287,19 @@ def test_tracker_save_load_and_figures(tmp_path):
     assert d.quantity == "mi_diff"
     with pytest.raises(ValueError, match="already recorded"):
         tracker.record(net, 2)
+
+
+def test_per_unit_finds_the_unit_that_carries_each_target():
+    u = gaussian(400, np.eye(4), seed=13)
+    x = u[:, :2]
+    a, b = x[:, 0] + 0.5 * u[:, 2], x[:, 1] + 0.5 * u[:, 3]
+    net = nn.Sequential(nn.Identity())
+    r = bm.layer_mi(net, x, {"a": a, "b": b}, per_unit=True, **FAST)
+    assert r.layers == ["0[0]", "0[1]"]
+    mean, sd = r.mean(), r.sd()
+    # I(x1; a) = 0.5 log 5 = 0.80 nats against 0 for I(x2; a): more than 10 sds apart, so a
+    # false alarm is out of reach (below 1e-20, normal tail).
+    assert mean.loc["0[0]", "a"] - mean.loc["0[1]", "a"] > 5 * sd.loc["0[0]", "a"]
+    assert mean.loc["0[1]", "b"] - mean.loc["0[0]", "b"] > 5 * sd.loc["0[1]", "b"]
+    with pytest.raises(ValueError, match="per_unit=True over 2000 units"):
+        bm.layer_mi(nn.Sequential(nn.Linear(2, 2000)), x, a, per_unit=True, **FAST)
