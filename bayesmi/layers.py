@@ -708,6 +708,19 @@ class LayerMI:
             bound=None if bound == "none" else bound,
         ).to(self.units)
 
+    def results(self, epoch: int | None = None) -> dict[str, MIResult]:
+        """Every (layer, target) at ``epoch`` (default: the last) as an :class:`MIResult`, named
+        ``"<layer>-<target>"`` (characters other than letters, digits, - and _ become _): what
+        :func:`bayesmi.report` takes, ``bm.report(r.results(), "layers.html")``."""
+        import re
+
+        out = {}
+        for layer in self.layers:
+            for target in self.targets:
+                name = re.sub(r"[^0-9A-Za-z_-]", "_", f"{layer}-{target}")
+                out[name] = self.result(layer, target, epoch)
+        return out
+
     def _provenance(self, **more) -> dict[str, Any]:
         a = self.data.attrs
         return {
@@ -904,6 +917,9 @@ class LayerMI:
             c = colours(i % 10)
             ax.plot(ep, flat[:, i].mean(axis=-1), "o-", color=c, ms=3, label=lay)
             ax.fill_between(ep, lo[:, i], hi[:, i], color=c, alpha=0.2, lw=0)
+        from matplotlib.ticker import MaxNLocator
+
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlabel("epoch")
         ax.set_ylabel(f"I(T; {self.targets[j]}) [{self.units}]")
         ax.set_title(f"{self.method}, {hdi_prob:.0%} HDI bands", fontsize="small")

@@ -2,6 +2,7 @@
 modes left as they were, errors that name the argument, files."""
 
 import itertools
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -303,3 +304,13 @@ def test_per_unit_finds_the_unit_that_carries_each_target():
     assert mean.loc["0[1]", "b"] - mean.loc["0[0]", "b"] > 5 * sd.loc["0[1]", "b"]
     with pytest.raises(ValueError, match="per_unit=True over 2000 units"):
         bm.layer_mi(nn.Sequential(nn.Linear(2, 2000)), x, a, per_unit=True, **FAST)
+
+
+def test_results_feed_the_report(tmp_path):
+    x = gaussian(200, np.eye(2), seed=14)
+    net = nn.Sequential(nn.Identity())
+    r = bm.layer_mi(net, x, {"y": x[:, 0] + x[:, 1]}, per_unit=True, **FAST)
+    named = r.results()
+    assert list(named) == ["0_0_-y", "0_1_-y"]
+    written = bm.report(named, tmp_path / "layers.html")
+    assert "0_1_-y" in Path(written["html"]).read_text()
