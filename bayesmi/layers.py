@@ -198,6 +198,10 @@ def _is_input(spec) -> bool:
     return isinstance(spec, str) and spec == "input"
 
 
+class _HookError(Exception):
+    """An error of layer_mi's own hook (args[0]), passed through the model's forward."""
+
+
 @dataclass
 class _Gathered:
     activations: dict[str, np.ndarray]  # layer -> (n, width) float32
@@ -237,13 +241,17 @@ def _gather(model, data, layers, specs, *, input_key, batch_size) -> _Gathered:
 
     def record(name):
         def hook(module, args, output):
-            if name in state["seen"]:
-                raise ValueError(
-                    f"{_CALLER}: layer {name!r} ran more than once in one forward pass (a module "
-                    "used twice); its activation is ambiguous. Wrap each use in its own module."
-                )
-            state["seen"].add(name)
-            chunks[name].append(_flat(output, name, state["rows"], state["batch"]))
+            try:
+                if name in state["seen"]:
+                    raise ValueError(
+                        f"{_CALLER}: layer {name!r} ran more than once in one forward pass (a "
+                        "module used twice); its activation is ambiguous. Wrap each use in its "
+                        "own module."
+                    )
+                state["seen"].add(name)
+                chunks[name].append(_flat(output, name, state["rows"], state["batch"]))
+            except (TypeError, ValueError) as err:
+                raise _HookError(err) from None  # ours, not the model's: raised as it is
 
         return hook
 
@@ -275,8 +283,10 @@ def _gather(model, data, layers, specs, *, input_key, batch_size) -> _Gathered:
                 running.clear()
                 try:
                     model(x)
+                except _HookError as err:
+                    raise err.args[0] from None
                 except Exception as err:
-                    where = running[-1] if running else type(model).__name__
+                    where = running[-1] if running and running[-1] else type(model).__name__
                     start = state["start"]
                     raise RuntimeError(
                         f"{_CALLER}: the model raised in layer {where!r} on batch {b} (samples "

@@ -314,3 +314,23 @@ def test_results_feed_the_report(tmp_path):
     assert list(named) == ["0_0_-y", "0_1_-y"]
     written = bm.report(named, tmp_path / "layers.html")
     assert "0_1_-y" in Path(written["html"]).read_text()
+
+
+def test_layer_errors_are_not_blamed_on_the_model():
+    class Twice(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.act = nn.Tanh()
+
+        def forward(self, x):
+            return self.act(self.act(x))
+
+    class Scalar(nn.Module):
+        def forward(self, x):
+            return x.sum()
+
+    x = gaussian(100, np.eye(2), seed=15)
+    with pytest.raises(ValueError, match="layer 'act' ran more than once"):
+        bm.layer_mi(Twice(), x, "input", layers="act", **FAST)
+    with pytest.raises(ValueError, match=r"layer '0' returned shape \(\)"):
+        bm.layer_mi(nn.Sequential(Scalar(), nn.Identity()), x, "input", layers="0", **FAST)
