@@ -157,7 +157,7 @@ def _object_type(path: Path) -> str | None:
     try:
         with h5netcdf.File(path, "r") as f:
             value = f.attrs.get("bayesmi_object")
-    except OSError:
+    except Exception:  # not HDF5-based netCDF (netCDF3): ArviZ's reader says what is wrong
         return None
     return value.decode() if isinstance(value, bytes) else value
 
