@@ -40,12 +40,12 @@ import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import partial
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from bayesmi.estimators.base import REGISTRY
+from bayesmi.matrix import LabelledDraws, _hdi
 from bayesmi.resampling import run_parallel
 from bayesmi.result import QUANTITIES, MIResult, convert_units
 from bayesmi.validation import check_labels, check_nonnegative, check_positive_int, to_numpy
@@ -620,13 +620,7 @@ def layer_mi(
 
 
 # -- the result ----------------------------------------------------------------------------------
-def _hdi(draws: np.ndarray, prob: float):
-    from bayesmi.matrix import _hdi as hdi
-
-    return hdi(draws, prob)
-
-
-class LayerMI:
+class LayerMI(LabelledDraws):
     """MI draws for every (layer, target), at one epoch or over training: an xarray Dataset
     with the draws in nats and the tables and figures over it.
 
@@ -642,20 +636,9 @@ class LayerMI:
         What every table and figure shows; change with :meth:`to`.
     """
 
-    def __init__(self, data, units: str = "nats") -> None:
-        convert_units(0.0, units)
-        self.data = data
-        self.units = units
+    _LABELS = ("layer", "target")
 
     # -- views -----------------------------------------------------------------------------
-    @property
-    def method(self) -> str:
-        return str(self.data.attrs["method"])
-
-    @property
-    def kind(self) -> str:
-        return str(self.data.attrs["kind"])
-
     @property
     def layers(self) -> list[str]:
         return [str(v) for v in self.data["layer"].values]
@@ -676,10 +659,6 @@ class LayerMI:
     def draws(self) -> np.ndarray:
         """The draws in ``self.units``, shape (epoch, layer, target, chain, draw)."""
         return convert_units(self.data["mi"].values, self.units)
-
-    def to(self, units: str) -> LayerMI:
-        """The same result in other units ("nats" or "bits"); the data stay in nats."""
-        return LayerMI(self.data, units)
 
     def _epoch_index(self, epoch, caller: str) -> int:
         if epoch is None:
@@ -959,31 +938,14 @@ class LayerMI:
     # -- files -------------------------------------------------------------------------------
     def save(self, path: str | os.PathLike) -> str:
         """Write the result to a netCDF file atomically (draws in nats); ``bm.load`` reads it."""
-        from bayesmi.matrix import _atomic_netcdf
-
-        ds = self.data.copy()
-        ds.attrs["units"] = self.units
-        ds = ds.assign_coords(
-            layer=ds["layer"].values.astype(str), target=ds["target"].values.astype(str)
-        )
-        return _atomic_netcdf(ds, Path(path))
+        return super().save(path)
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> LayerMI:
         """Read a result written by :meth:`save`."""
-        import xarray as xr
-
-        path = Path(path)
-        if not path.exists():
-            raise FileNotFoundError(f"LayerMI.load: no file at {str(path)!r}.")
-        with xr.open_dataset(path, engine="h5netcdf") as ds:
-            ds = ds.load()
-        units = ds.attrs.pop("units", "nats")
-        ds = ds.assign_coords(
-            layer=ds["layer"].values.astype(object), target=ds["target"].values.astype(object)
-        )
-        ds["bound"] = ds["bound"].astype(str)
-        return cls(ds, units)
+        out = super().load(path)
+        out.data["bound"] = out.data["bound"].astype(str)
+        return out
 
     def __repr__(self) -> str:
         e = f", {len(self.epochs)} epochs" if self.tracked else ""
