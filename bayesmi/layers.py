@@ -338,12 +338,13 @@ def _reduce(a: np.ndarray, max_dim: int, noise_var: float, rng_seed) -> tuple[np
     if a.shape[1] <= max_dim:
         return a, False
     centred = a - a.mean(axis=0)
-    if a.shape[1] <= 4096:
+    if a.shape[1] <= 1024:
         _, s, vt = np.linalg.svd(centred, full_matrices=False)
     else:
         from sklearn.utils.extmath import randomized_svd
 
-        _, s, vt = randomized_svd(centred, max_dim, random_state=0)
+        # One component more than kept: whether the rank exceeds max_dim (information lost).
+        _, s, vt = randomized_svd(centred, max_dim + 1, random_state=0)
     keep = s > 1e-10 * s[0] if s.size else s.astype(bool)
     rank = int(keep.sum())
     d = min(max_dim, rank)

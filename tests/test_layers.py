@@ -250,6 +250,13 @@ def test_wide_layers_are_reduced_and_marked_lower_bounds():
     assert table.loc["0", "bound"] == "lower" and table.loc["0", "dim"] == 3
     assert table.loc["1", "bound"] == "none" and table.loc["1", "width"] == 2
     assert r.result("0").bound == "lower"
+    # A conv layer's (C, H, W) output is flattened; a layer wider than 1,024 takes the
+    # randomized SVD.
+    images = torch.tensor(gaussian(120, np.eye(16), seed=16), dtype=torch.float32)
+    conv = nn.Sequential(nn.Unflatten(1, (1, 4, 4)), nn.Conv2d(1, 70, 3, padding=1))
+    r = bm.layer_mi(conv, images, {"y": images[:, 0]}, layers="1", max_dim=3, **FAST)
+    row = r.to_dataframe().iloc[0]
+    assert row["width"] == 70 * 16 and row["dim"] == 3 and row["bound"] == "lower"
 
 
 def test_categorical_labels_with_gmm():
