@@ -8,8 +8,8 @@ target with one registered method. :class:`LayerTracker` does the same once per 
 appends to one result. torch is imported only inside the functions that need it.
 
 Paired differences. Every (layer, target) estimate uses the same ``seed`` on the same number of
-samples, so for the methods in :data:`PAIRED_METHODS` draw i of every layer comes from the same
-resample of the rows:
+samples, so for the methods whose class sets ``aligned_draws`` draw i of every layer comes from
+the same resample of the rows:
 
 - ``ksg``: ``spawn_seeds(seed, 3)``; draw i comes from part j of the split
   ``np.random.default_rng(s).permutation(n)`` with ``s`` the split's child seed, a function of
@@ -50,20 +50,16 @@ from bayesmi.resampling import run_parallel
 from bayesmi.result import QUANTITIES, MIResult, convert_units
 from bayesmi.validation import check_labels, check_nonnegative, check_positive_int, to_numpy
 
-__all__ = ["DEFAULT_NOISE_VAR", "PAIRED_METHODS", "LayerMI", "LayerTracker", "layer_mi"]
+__all__ = ["DEFAULT_NOISE_VAR", "LayerMI", "LayerTracker", "layer_mi"]
 
 _CALLER = "layer_mi"
-#: Methods whose draw i is computed on a resample of the rows fixed by (seed, n): their draws
-#: pair across layers (see the module docstring).
-PAIRED_METHODS = ("ksg", "gmm", "bins")
 #: Variance of the Gaussian noise added to each activation at measurement (Saxe et al. 2018).
 DEFAULT_NOISE_VAR = 0.1
 #: Parameters layer_mi sets itself for each estimate.
 _OWN = ("seed", "n_jobs", "progress", "backend", "categorical", "discrete_y")
-#: Defaults layer_mi changes, per method: the permutation null is not used here and costs as
-#: much as the draws (pass n_permutations to have it); ksg takes 100 draws, not 200 (a layer
-#: estimate then costs about 35 full-data KSG estimates, not 70).
-_DEFAULTS = {"ksg": {"n_permutations": 0, "n_draws": 100}, "bins": {"n_permutations": 0}}
+#: Defaults layer_mi changes for every method that has the parameter: the permutation null is
+#: not used here and costs as much as the draws (pass n_permutations to have it).
+_DEFAULTS = {"n_permutations": 0}
 #: The most units ``per_unit=True`` measures in one call (one estimate per unit and target).
 MAX_UNITS = 1024
 #: At most this many distinct values make an integer target categorical when
@@ -446,8 +442,8 @@ def layer_mi(
         the available ones), module types (every module of that type), or None: every leaf
         module.
     method : str, default="ksg"
-        Any registered method (``bm.methods()``); paired differences need one of
-        :data:`PAIRED_METHODS`.
+        Any registered method (``bm.methods()``); paired differences need one whose class sets
+        ``aligned_draws`` (``ksg``, ``gmm``, ``bins``).
     seed : int, default=0
         The same seed for every (layer, target): draws pair across layers.
     max_dim : int, default=5
@@ -477,8 +473,8 @@ def layer_mi(
         "layers" ``"<name>[<j>]"``: which hidden unit carries which target. At most
         :data:`MAX_UNITS` units in all.
     **params
-        The method's hyperparameters. Unless given, ``n_permutations=0`` for ``ksg`` and
-        ``bins`` (no permutation null) and ``n_draws=100`` for ``ksg``.
+        The method's hyperparameters. Unless given, ``n_permutations=0`` (no permutation
+        null) for the methods that have one.
 
     Returns
     -------
@@ -514,7 +510,7 @@ def layer_mi(
             f"{_CALLER}: method {method!r} has no parameter(s) {unknown}; its parameters are "
             f"{sorted(valid - set(_OWN))}."
         )
-    params = _DEFAULTS.get(method, {}) | params
+    params = {k: v for k, v in _DEFAULTS.items() if k in valid} | params
     check_positive_int(max_dim, "max_dim", caller=_CALLER)
     check_positive_int(batch_size, "batch_size", caller=_CALLER)
     noise_var = check_nonnegative(noise_var, "noise_var", caller=_CALLER)
@@ -728,15 +724,17 @@ class LayerMI(LabelledDraws):
         minus draw i of a: the same resample of the rows), as an :class:`MIResult` of quantity
         ``"mi_diff"``.
 
-        Only for methods whose draws are index-aligned resamples (:data:`PAIRED_METHODS`). The
+        Only for methods whose draws are index-aligned resamples (their class sets
+        ``aligned_draws``: ``ksg``, ``gmm``, ``bins``). The
         difference of two lower bounds (PCA-reduced layers) is not a bound on the difference of
         the layers' MI; it is the difference of the reduced layers' MI.
         """
-        if self.method not in PAIRED_METHODS:
+        if not getattr(REGISTRY.get(self.method), "aligned_draws", False):
+            paired = sorted(n for n, c in REGISTRY.items() if c.aligned_draws)
             raise ValueError(
                 f"LayerMI.diff: method {self.method!r} draws are not computed on the same "
                 "resamples from one estimate to the next (posterior draws or ensembles), so they "
-                f"cannot be paired; use one of {PAIRED_METHODS} for differences between layers."
+                f"cannot be paired; use one of {paired} for differences between layers."
             )
         i = self._name(a, self.layers, "a", "diff")
         k = self._name(b, self.layers, "b", "diff")

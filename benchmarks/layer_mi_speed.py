@@ -2,7 +2,7 @@
 on scikit-learn's digits (1,797 8x8 images, shipped with scikit-learn: no download).
 
 1. ``once``: every leaf layer (4 Linear + 3 ReLU = 7 layers) against the labels, ksg with its
-   layer_mi defaults (100 subsample draws, PCA to 5 dimensions, Gaussian channel noise of
+   layer_mi defaults (ksg's 200 subsample draws, PCA to 5 dimensions, Gaussian channel noise of
    variance 0.1), on the trained network. Target: <= 30 s on 2 cores.
 2. ``track``: 10 epochs of training with a LayerTracker recording every leaf layer against the
    input and the labels after each epoch (the information plane). Target: <= 5 min on 2 cores.

@@ -11,6 +11,7 @@ torch = pytest.importorskip("torch")
 nn = torch.nn
 
 import bayesmi as bm  # noqa: E402
+from bayesmi.estimators import REGISTRY  # noqa: E402
 from bayesmi.layers import LayerMI  # noqa: E402
 
 # Small and fast: KSG with few draws, no noise (the known truths are of the noiseless layers).
@@ -150,6 +151,8 @@ def test_resample_indices_are_the_same_across_layers(method, monkeypatch):
         kw = {"n_bootstrap": 4, "n_permutations": 0} if method == "bins" else {"n_bootstrap": 4}
         if method == "gmm":
             kw["n_components"] = 1
+    aligned = sorted(n for n, c in REGISTRY.items() if c.aligned_draws)
+    assert aligned == ["bins", "gmm", "ksg"]  # a method that sets it joins this test
     runs = []
     for data_seed in (1, 2):
         seen.clear()

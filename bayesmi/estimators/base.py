@@ -92,6 +92,10 @@ class Estimator:
     summary: ClassVar[str] = ""
     #: The papers the method implements, one full reference each (``cite()`` prints them).
     references: ClassVar[tuple[str, ...]] = ()
+    #: Draw i is computed on a resample of the rows fixed by (seed, n) alone, so the draws of two
+    #: estimates with one seed on data of one length pair up (bayesmi.layers: paired differences
+    #: between layers). tests/test_layers.py checks it for every method that sets it.
+    aligned_draws: ClassVar[bool] = False
 
     @classmethod
     def cite(cls) -> str:
