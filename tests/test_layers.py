@@ -324,6 +324,14 @@ def test_results_feed_the_report(tmp_path):
     assert list(named) == ["0_0_-y", "0_1_-y"]
     written = bm.report(named, tmp_path / "layers.html")
     assert "0_1_-y" in Path(written["html"]).read_text()
+    # A tracked LayerMI: its own section (table, figures, information plane) and file.
+    tracker = bm.LayerTracker(x, {"input": "input", "y": x[:, 0] + x[:, 1]}, **FAST)
+    for epoch in (0, 1):
+        tracker.record(nn.Sequential(nn.Linear(2, 2)), epoch)
+    written = bm.report(tracker.result, tmp_path / "tracked.html")
+    page = Path(written["html"]).read_text()
+    assert "<h2>Layers</h2>" in page and "Information plane" in page
+    np.testing.assert_array_equal(bm.load(written["nc:layers"]).draws, tracker.result.draws)
 
 
 def test_layer_errors_are_not_blamed_on_the_model():
