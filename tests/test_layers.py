@@ -320,17 +320,15 @@ def test_results_feed_the_report(tmp_path):
     x = gaussian(200, np.eye(2), seed=14)
     net = nn.Sequential(nn.Identity())
     r = bm.layer_mi(net, x, {"y": x[:, 0] + x[:, 1]}, per_unit=True, **FAST)
-    named = r.results()
-    assert list(named) == ["0_0_-y", "0_1_-y"]
-    written = bm.report(named, tmp_path / "layers.html")
-    assert "0_1_-y" in Path(written["html"]).read_text()
-    # A tracked LayerMI: its own section (table, figures, information plane) and file.
+    assert list(r.results()) == ["0_0_-y", "0_1_-y"]  # names bm.report accepts
+    # A tracked LayerMI: its own section (table, figures, information plane) and file, and one
+    # section per (layer, target).
     tracker = bm.LayerTracker(x, {"input": "input", "y": x[:, 0] + x[:, 1]}, **FAST)
     for epoch in (0, 1):
         tracker.record(nn.Sequential(nn.Linear(2, 2)), epoch)
     written = bm.report(tracker.result, tmp_path / "tracked.html")
     page = Path(written["html"]).read_text()
-    assert "<h2>Layers</h2>" in page and "Information plane" in page
+    assert "<h2>Layers</h2>" in page and "Information plane" in page and "0-y" in page
     np.testing.assert_array_equal(bm.load(written["nc:layers"]).draws, tracker.result.draws)
 
 
