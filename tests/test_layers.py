@@ -303,6 +303,8 @@ def test_tracker_save_load_and_figures(tmp_path):
     r.plot(target="y")
     d = r.diff("0", "1", target="y", epoch=1)
     assert d.quantity == "mi_diff"
+    back = bm.load(d.save(tmp_path / "diff.nc"))
+    assert back.quantity == "mi_diff" and np.array_equal(back.draws, d.draws)
     with pytest.raises(ValueError, match="already recorded"):
         tracker.record(net, 2)
 
