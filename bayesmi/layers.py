@@ -301,8 +301,10 @@ def _gather(model, data, layers, specs, *, input_key, batch_size) -> _Gathered:
             h.remove()
         for m, training in modes.items():
             m.train(training)
+    if state["start"] == 0:
+        raise ValueError(f"{_CALLER}: data has no samples; pass at least one batch.")
     acts = {n: np.concatenate(c) for n, c in chunks.items()}
-    n = len(next(iter(acts.values())))
+    n = state["start"]
     targets = {}
     for t, spec in specs.items():
         if t in keyed:

@@ -218,6 +218,8 @@ def test_errors_name_the_argument():
         bm.layer_mi(net, x, "input", discrete_y=True, **FAST)
     with pytest.raises(ValueError, match="no module of type Conv2d"):
         bm.layer_mi(net, x, "input", layers=nn.Conv2d, **FAST)
+    with pytest.raises(ValueError, match="data has no samples"):
+        bm.layer_mi(net, x[:0], "input", **FAST)
     with pytest.raises(KeyError, match="layer 'x' is not one of"):
         bm.layer_mi(net, x, "input", **FAST).result("x")
 
