@@ -44,7 +44,7 @@ from typing import Any
 
 import numpy as np
 
-from bayesmi.estimators.base import REGISTRY
+from bayesmi.estimators.base import REGISTRY, check_method_params
 from bayesmi.matrix import LabelledDraws, _hdi
 from bayesmi.resampling import run_parallel
 from bayesmi.result import QUANTITIES, MIResult, convert_units
@@ -493,25 +493,15 @@ def layer_mi(
 
     if not isinstance(model, torch.nn.Module):
         raise TypeError(f"{_CALLER}: model must be a torch.nn.Module, got {type(model).__name__}.")
-    if not isinstance(method, str) or method not in REGISTRY:
-        raise ValueError(
-            f"{_CALLER}: method must be one of {sorted(REGISTRY)}, got {method!r}. See "
-            "bm.methods()."
-        )
-    cls = REGISTRY[method]
+    cls = check_method_params(
+        method,
+        params,
+        caller=_CALLER,
+        own=_OWN,
+        own_hint="are set by layer_mi itself (seed, n_jobs, progress and the categorical form); "
+        "pass seed, n_jobs, progress and categorical to layer_mi.",
+    )
     valid = set(cls._param_names())
-    own = sorted(set(params) & set(_OWN))
-    if own:
-        raise TypeError(
-            f"{_CALLER}: {own} are set by layer_mi itself (seed, n_jobs, progress and the "
-            "categorical form); pass seed, n_jobs, progress and categorical to layer_mi."
-        )
-    unknown = sorted(set(params) - valid)
-    if unknown:
-        raise TypeError(
-            f"{_CALLER}: method {method!r} has no parameter(s) {unknown}; its parameters are "
-            f"{sorted(valid - set(_OWN))}."
-        )
     params = {k: v for k, v in _DEFAULTS.items() if k in valid} | params
     check_positive_int(max_dim, "max_dim", caller=_CALLER)
     check_positive_int(batch_size, "batch_size", caller=_CALLER)

@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from bayesmi.estimators.base import REGISTRY, data_hash
+from bayesmi.estimators.base import REGISTRY, check_method_params, data_hash
 from bayesmi.resampling import one_blas_thread, roomy_malloc
 from bayesmi.result import QUANTITIES, MIResult, convert_units
 from bayesmi.validation import check_array, check_choice
@@ -141,27 +141,14 @@ def _groups(spec: Any, names: list[str], arg: str) -> dict[str, list[int]]:
 
 
 def _check_params(method: str, params: dict[str, Any]) -> type:
-    if not isinstance(method, str) or method not in REGISTRY:
-        raise ValueError(
-            f"{_CALLER}: method must be one of {sorted(REGISTRY)}, got {method!r}. "
-            "See bm.methods() for what each one does."
-        )
-    cls = REGISTRY[method]
-    valid = set(cls._param_names())
-    own = sorted(set(params) & set(_OWN))
-    if own:
-        raise TypeError(
-            f"{_CALLER}: {own} are set by mi_matrix for each pair (seed from the master seed and "
-            "the pair's names, one process per pair); pass seed/n_jobs/progress/backend to "
-            "mi_matrix itself."
-        )
-    unknown = sorted(set(params) - valid)
-    if unknown:
-        raise TypeError(
-            f"{_CALLER}: method {method!r} has no parameter(s) {unknown}; its parameters are "
-            f"{sorted(valid - set(_OWN))}."
-        )
-    return cls
+    return check_method_params(
+        method,
+        params,
+        caller=_CALLER,
+        own=_OWN,
+        own_hint="are set by mi_matrix for each pair (seed from the master seed and the pair's "
+        "names, one process per pair); pass seed/n_jobs/progress/backend to mi_matrix itself.",
+    )
 
 
 # -- one pair (runs on a worker) -----------------------------------------------------------------
