@@ -30,6 +30,7 @@ from bayesmi.exceptions import (
     SamplerWarning,
 )
 from bayesmi.latent_sweep import LatentSweep, latent_sweep
+from bayesmi.layers import LayerMI, LayerTracker, layer_mi
 from bayesmi.matrix import MIMatrix, load_matrix, mi_matrix
 from bayesmi.plotting import training_log
 from bayesmi.report import report
@@ -67,6 +68,8 @@ __all__ = [
     "InfoNCECeilingWarning",
     "LatentMI",
     "LatentSweep",
+    "LayerMI",
+    "LayerTracker",
     "MIMatrix",
     "MIResult",
     "NeuralMI",
@@ -80,6 +83,7 @@ __all__ = [
     "estimate",
     "kl_marginals",
     "latent_sweep",
+    "layer_mi",
     "load",
     "load_matrix",
     "methods",

@@ -151,11 +151,29 @@ def save(result: MIResult, path: str | os.PathLike) -> str:
     return str(path)
 
 
-def load(path: str | os.PathLike) -> MIResult:
-    """Read a result written by :meth:`MIResult.save`."""
+def _object_type(path: Path) -> str | None:
+    """The ``bayesmi_object`` attribute of a netCDF file's root group (set by objects other
+    than MIResult, such as LayerMI), or None."""
+    import h5netcdf
+
+    try:
+        with h5netcdf.File(path, "r") as f:
+            value = f.attrs.get("bayesmi_object")
+    except Exception:  # not HDF5-based netCDF (netCDF3): ArviZ's reader says what is wrong
+        return None
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def load(path: str | os.PathLike):
+    """Read a result written by :meth:`MIResult.save` (an :class:`MIResult`) or by
+    :meth:`bayesmi.layers.LayerMI.save` (a :class:`~bayesmi.layers.LayerMI`)."""
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"load: no file at {str(path)!r}.")
+    if _object_type(path) == "LayerMI":
+        from bayesmi.layers import LayerMI
+
+        return LayerMI.load(path)
     idata = _az().from_netcdf(path)
     idata.load()  # read everything now, so the file is not held open
     return from_inferencedata(idata)

@@ -12,7 +12,13 @@ __all__ = ["KINDS", "QUANTITIES", "MIResult", "convert_units"]
 #: What the draws are, and so what their spread captures (see docs/intervals.md).
 KINDS = ("posterior", "variational", "bootstrap", "block_bootstrap", "subsample", "ensemble")
 #: The quantity the draws are of, and how it is written.
-QUANTITIES = {"mi": "I(X;Y)", "cmi": "I(X;Y|Z)", "kl": "KL(p_X || p_Y)"}
+QUANTITIES = {
+    "mi": "I(X;Y)",
+    "cmi": "I(X;Y|Z)",
+    "kl": "KL(p_X || p_Y)",
+    # a paired difference between two estimates (bayesmi.layers.LayerMI.diff)
+    "mi_diff": "I(T_b;Y) - I(T_a;Y)",
+}
 UNITS = ("nats", "bits")
 #: What an estimate bounds: None (it estimates the quantity), "lower" or "upper".
 BOUNDS = (None, "lower", "upper")
@@ -39,7 +45,9 @@ class MIResult:
         What the draws are: one of ``KINDS``. The docs say, per method, what spread they
         capture (sampling variability, model uncertainty, training randomness) and what they
         do not (the estimator's bias).
-    quantity : {"mi", "cmi", "kl"}
+    quantity : {"mi", "cmi", "kl", "mi_diff"}
+        ``"mi_diff"``: a paired difference of two MI estimates, draw by draw
+        (:meth:`bayesmi.layers.LayerMI.diff`); it may be negative.
     units : {"nats", "bits"}
         The units every accessor and printout uses; change with :meth:`to`.
     method : str

@@ -355,6 +355,8 @@ class GMMMI(MixtureVerbs, Estimator):
 
     name = "gmm"
     kind = "bootstrap"
+    # Draw i's bootstrap counts come first from np.random.default_rng(child i + 1) (see _draw).
+    aligned_draws = True
     summary = (
         "Gaussian mixtures fitted by EM, components chosen by cross-validation (again on every "
         "resample), MI by quadrature or Monte Carlo; draws from the bootstrap."

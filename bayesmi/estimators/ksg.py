@@ -160,6 +160,8 @@ class KSGMI(Estimator):
 
     name = "ksg"
     kind = "subsample"
+    # Part j of split s is np.random.default_rng(child s).permutation(n) cut into q pieces.
+    aligned_draws = True
     summary = (
         "Kraskov-Stoegbauer-Grassberger k-NN estimator (Frenzel-Pompe for conditional MI); "
         "draws from disjoint subsamples rescaled to the full n (Holmes & Nemenman 2019)."
