@@ -218,22 +218,33 @@ def ksg_mi_pointwise_ks(
     cx, cy = counters if counters is not None else (MarginalCounter(x), MarginalCounter(y))
     joint = np.hstack([x, y])
     tree = cKDTree(joint)
+    # Every search runs over the points in the tree's own order (neighbours in space are
+    # neighbours in memory) and the terms are put back in the data's order.
+    order = tree.indices
+    xo, yo = x[order], y[order]
     out = []
     if algorithm == 1:
-        dist = tree.query(joint, k=[kk + 1 for kk in ks], p=np.inf, workers=workers)[0]
+        dist = tree.query(joint[order], k=[kk + 1 for kk in ks], p=np.inf, workers=workers)[0]
         for j, kk in enumerate(ks):
             eps = np.nextafter(dist[:, j], 0)  # strictly inside the k-th neighbour
-            nx = cx.count(x, eps, workers) - 1
-            ny = cy.count(y, eps, workers) - 1
-            out.append(digamma(kk) + digamma(n) - digamma(nx + 1) - digamma(ny + 1))
+            nx = cx.count(xo, eps, workers) - 1
+            ny = cy.count(yo, eps, workers) - 1
+            out.append(_unsort(digamma(kk) + digamma(n) - digamma(nx + 1) - digamma(ny + 1), order))
         return out
     for kk in ks:
-        neigh = tree.query(joint, k=kk + 1, p=np.inf, workers=workers)[1][:, 1:]
-        eps_x = np.abs(x[neigh] - x[:, None, :]).max(axis=(1, 2))
-        eps_y = np.abs(y[neigh] - y[:, None, :]).max(axis=(1, 2))
-        nx = cx.count(x, eps_x, workers) - 1
-        ny = cy.count(y, eps_y, workers) - 1
-        out.append(digamma(kk) - 1.0 / kk + digamma(n) - digamma(nx) - digamma(ny))
+        neigh = tree.query(joint[order], k=kk + 1, p=np.inf, workers=workers)[1][:, 1:]
+        eps_x = np.abs(x[neigh] - xo[:, None, :]).max(axis=(1, 2))
+        eps_y = np.abs(y[neigh] - yo[:, None, :]).max(axis=(1, 2))
+        nx = cx.count(xo, eps_x, workers) - 1
+        ny = cy.count(yo, eps_y, workers) - 1
+        out.append(_unsort(digamma(kk) - 1.0 / kk + digamma(n) - digamma(nx) - digamma(ny), order))
+    return out
+
+
+def _unsort(values: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """``values`` computed for the points ``order`` (a permutation), back in the data's order."""
+    out = np.empty_like(values)
+    out[order] = values
     return out
 
 
@@ -273,14 +284,17 @@ def ksg_cmi_pointwise_ks(
         c if c is not None else MarginalCounter(a) for c, a in zip(given, (xz, yz, z), strict=True)
     )
     joint = np.hstack([x, y, z])
-    dist = cKDTree(joint).query(joint, k=[kk + 1 for kk in ks], p=np.inf, workers=workers)[0]
+    tree = cKDTree(joint)
+    order = tree.indices  # the tree's order, as in ksg_mi_pointwise_ks
+    dist = tree.query(joint[order], k=[kk + 1 for kk in ks], p=np.inf, workers=workers)[0]
     out = []
     for j, kk in enumerate(ks):
         eps = np.nextafter(dist[:, j], 0)
-        nxz = cxz.count(xz, eps, workers) - 1
-        nyz = cyz.count(yz, eps, workers) - 1
-        nz = cz.count(z, eps, workers) - 1
-        out.append(digamma(kk) - digamma(nxz + 1) - digamma(nyz + 1) + digamma(nz + 1))
+        nxz = cxz.count(xz[order], eps, workers) - 1
+        nyz = cyz.count(yz[order], eps, workers) - 1
+        nz = cz.count(z[order], eps, workers) - 1
+        terms = digamma(kk) - digamma(nxz + 1) - digamma(nyz + 1) + digamma(nz + 1)
+        out.append(_unsort(terms, order))
     return out
 
 
