@@ -16,17 +16,19 @@ Parts (pick any; all run in one process, one after the other, on the same data):
     Gaussian blocks 2+2, 3+3 and 25+25 dimensions at n = 5000: the full estimate with its
     draws, one engine pass, and the BMI benchmark's KSG (benchmark-mi 0.1.3,
     ``KSGEnsembleFirstEstimator``: Euclidean, mean over k = 5 and 10, point value only) in its
-    own environment (``bash benchmarks/setup_bmi_env.sh``), run as a subprocess through
-    ``validation/bmi_batch.py``; each data set is given to it twice, and both times are shown
-    (the first includes JAX's compilation).
+    own environment (``bash benchmarks/setup_bmi_env.sh``), run as a subprocess with one XLA
+    thread (as ``validation/bmi_batch.py`` runs it); each data set is estimated twice in one
+    process, and both times are shown (the first includes JAX's compilation).
 ``--counts``
     The marginal counting engines on the radii of KSG algorithm 1 (k = 3): cKDTree's
     ``query_ball_point(return_length=True)`` (lists every point it counts), scikit-learn's
     ``KDTree.query_radius(count_only=True)`` (what ``knn.MarginalCounter`` uses from 2-D), and a
     blocked brute-force count in numpy: the measurement behind ``knn.TREE_MIN_DIM``.
 
-Every time is the median of ``--repeat`` runs (wall seconds), with the load average printed
-beside it: the machine is shared. Usage::
+Every time is the median of ``--repeat`` runs, in CPU seconds of the process by default
+(``--clock cpu``: everything here runs on one thread, so on a shared machine the CPU time is the
+wall time a quiet machine would give; ``--clock wall`` for wall seconds), with the load average
+printed beside it. Usage::
 
     OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 PYTHONPATH=. .venv/bin/python \\
         benchmarks/ksg_speed.py --full --core --dims --counts [--repeat 3] [--n-jobs 1]
@@ -61,12 +63,17 @@ def load() -> str:
     return f"load {os.getloadavg()[0]:.1f}"
 
 
+#: The clock of every figure: time.process_time (CPU seconds of this process) or perf_counter.
+CLOCK = {"cpu": time.process_time, "wall": time.perf_counter}
+clock = time.process_time
+
+
 def median_time(fn, repeat):
     times, out = [], None
     for _ in range(repeat):
-        t = time.perf_counter()
+        t = clock()
         out = fn()
-        times.append(time.perf_counter() - t)
+        times.append(clock() - t)
     return float(np.median(times)), out
 
 
@@ -83,9 +90,9 @@ class EngineClock:
 
     def __enter__(self):
         def timed(*args, **kwargs):
-            t = time.perf_counter()
+            t = clock()
             out = self.inner(*args, **kwargs)
-            self.calls.append((len(args[3]), time.perf_counter() - t))  # args[3]: x
+            self.calls.append((len(args[3]), clock() - t))  # args[3]: x
             return out
 
         setattr(ksg, self.name, timed)
@@ -138,9 +145,9 @@ def part_full(args):
     for _ in range(args.repeat):
         clock = EngineClock(n)
         with clock:
-            t = time.perf_counter()
+            t = clock()
             r = full_estimate(x, y, args.n_jobs)
-            times.append(time.perf_counter() - t)
+            times.append(clock() - t)
     t_full = float(np.median(times))
     print(
         f"bayesmi estimate, default draws ({r.draws_nats.shape[1]} draws, "
@@ -184,27 +191,46 @@ def part_core(args):
         )
 
 
-def bmi_times(cases) -> list[tuple[float, float, float]] | None:
-    """(estimate, first seconds, second seconds) of the BMI benchmark's KSG for each (x, y)."""
+BMI_RUNNER = r"""
+import json, sys, time
+import numpy as np
+from bmi.estimators import KSGEnsembleFirstEstimator
+out = []
+with np.load(sys.argv[1]) as d:
+    for i in range(int(d["count"])):
+        row = []
+        for _ in range(2):
+            w, c = time.perf_counter(), time.process_time()
+            v = float(KSGEnsembleFirstEstimator().estimate(d[f"x_{i}"], d[f"y_{i}"]))
+            row.append([v, time.perf_counter() - w, time.process_time() - c])
+        out.append(row)
+print(json.dumps(out))
+"""
+
+
+def bmi_times(cases) -> list[list[list[float]]] | None:
+    """For each (x, y): two runs of the BMI benchmark's KSG in one fresh process, each
+    [estimate, wall s, CPU s] (the first includes JAX's compilation)."""
     if not BMI_PYTHON.exists():
         print(f"(BMI benchmark env not found at {BMI_PYTHON}: bash benchmarks/setup_bmi_env.sh)")
         return None
+    # One XLA thread and the CPU, as validation/bmi_batch.py runs it.
+    env = dict(os.environ, XLA_FLAGS="--xla_cpu_multi_thread_eigen=false", JAX_PLATFORMS="cpu")
+    env.pop("PYTHONPATH", None)
     with tempfile.TemporaryDirectory() as tmp:
-        arrays: dict[str, np.ndarray] = {"count": np.array(2 * len(cases))}
-        for i, (x, y) in enumerate(c for c in cases for _ in range(2)):
-            arrays |= {f"x_{i}": x, f"y_{i}": y, f"seed_{i}": np.array(0)}
-            arrays[f"methods_{i}"] = np.array(["bmi_ksg"])
+        arrays: dict[str, np.ndarray] = {"count": np.array(len(cases))}
+        for i, (x, y) in enumerate(cases):
+            arrays |= {f"x_{i}": x, f"y_{i}": y}
         np.savez(Path(tmp) / "in.npz", **arrays)
-        subprocess.run(
-            [str(BMI_PYTHON), str(HERE / "validation" / "bmi_batch.py"), "in.npz", "out.json"],
+        out = subprocess.run(
+            [str(BMI_PYTHON), "-c", BMI_RUNNER, "in.npz"],
             cwd=tmp,
+            env=env,
             check=True,
+            capture_output=True,
+            text=True,
         )
-        rows = [r["bmi_ksg"] for r in json.loads((Path(tmp) / "out.json").read_text())]
-    return [
-        (rows[2 * i]["estimate_nats"], rows[2 * i]["seconds"], rows[2 * i + 1]["seconds"])
-        for i in range(len(cases))
-    ]
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def part_dims(args):
@@ -222,8 +248,11 @@ def part_dims(args):
             f"{load()})"
         )
         if peer:
-            est, first, second = peer[i]
-            line += f"; BMI KSG {first:.2f} s first, {second:.2f} s again ({est:.3f})"
+            (est, w1, c1), (_, w2, c2) = peer[i]
+            line += (
+                f"; BMI KSG first {c1:.2f} s CPU ({w1:.2f} s wall), again {c2:.2f} s CPU "
+                f"({w2:.2f} s wall) ({est:.3f})"
+            )
         print(line, flush=True)
         if dim in args.full_dims:
             clock = EngineClock(n)
@@ -231,16 +260,16 @@ def part_dims(args):
             for _ in range(args.full_repeat):
                 clock = EngineClock(n)
                 with clock:
-                    t = time.perf_counter()
+                    t = clock()
                     r = full_estimate(x, y, args.n_jobs)
-                    times.append(time.perf_counter() - t)
+                    times.append(clock() - t)
             t_full = float(np.median(times))
             msg = (
                 f"  bayesmi estimate with default draws: {t_full:.1f} s (mean {r.mean:.3f}, "
                 f"{load()})"
             )
             if peer:
-                msg += f" = {t_full / peer[i][2]:.1f}x the BMI KSG's second run"
+                msg += f" = {t_full / peer[i][1][2]:.1f}x the BMI KSG's second run (CPU)"
             print(msg, flush=True)
             if args.n_jobs == 1:
                 engine_table(clock, times[-1], t_pass)
@@ -307,7 +336,11 @@ def main(argv=None):
         "--full-dims", type=int, nargs="*", default=[2, 3, 25], help="--dims with full estimates"
     )
     p.add_argument("--no-bmi", action="store_true")
+    p.add_argument("--clock", choices=list(CLOCK), default="cpu")
     args = p.parse_args(argv)
+    global clock
+    clock = CLOCK[args.clock]
+    print(f"clock: {args.clock} seconds")
     print(
         f"bayesmi {bm.__version__} from {Path(bm.__file__).parent}; python {sys.version.split()[0]}"
     )
