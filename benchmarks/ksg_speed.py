@@ -141,10 +141,10 @@ def part_full(args):
         f"bayesmi one engine pass (full data, k = 3):         {t_pass:8.2f} s  {v_pass:.4f}  "
         f"{load()}"
     )
-    times, clock = [], None
+    times, engine = [], None
     for _ in range(args.repeat):
-        clock = EngineClock(n)
-        with clock:
+        engine = EngineClock(n)
+        with engine:
             t = clock()
             r = full_estimate(x, y, args.n_jobs)
             times.append(clock() - t)
@@ -156,11 +156,11 @@ def part_full(args):
     )
     print(f"speed against scikit-learn's point value: {t_sk / t_full:.3f}x")
     if args.n_jobs == 1:
-        engine_table(clock, times[-1], t_pass)
+        engine_table(engine, times[-1], t_pass)
 
 
-def engine_table(clock, total, t_pass):
-    tab = clock.table()
+def engine_table(calls: EngineClock, total, t_pass):
+    tab = calls.table()
     engine = sum(s for _, s in tab.values())
     print(f"where the last run's {total:.1f} s went (engine = ksg's per-sample terms):")
     for kind, (c, s) in tab.items():
@@ -255,11 +255,11 @@ def part_dims(args):
             )
         print(line, flush=True)
         if dim in args.full_dims:
-            clock = EngineClock(n)
+            engine = EngineClock(n)
             times = []
             for _ in range(args.full_repeat):
-                clock = EngineClock(n)
-                with clock:
+                engine = EngineClock(n)
+                with engine:
                     t = clock()
                     r = full_estimate(x, y, args.n_jobs)
                     times.append(clock() - t)
@@ -272,7 +272,7 @@ def part_dims(args):
                 msg += f" = {t_full / peer[i][1][2]:.1f}x the BMI KSG's second run (CPU)"
             print(msg, flush=True)
             if args.n_jobs == 1:
-                engine_table(clock, times[-1], t_pass)
+                engine_table(engine, times[-1], t_pass)
 
 
 def brute_count(p, r):
