@@ -70,17 +70,17 @@ def prepare(
 
 
 #: Marginal dimension from which the counts go to scikit-learn's KDTree instead of binary search
-#: in sorted values (one dimension only). Measured 2026-12-02 on this 2-core machine (one thread,
-#: correlated Gaussian blocks, the radii of KSG algorithm 1 with k = 3; seconds for all n counts,
-#: benchmarks/ksg_speed.py --counts): against cKDTree's ``query_ball_point(return_length=True)``
-#: (which visits every point it counts) the KDTree count took 0.042 s against 0.086 s (d = 2,
-#: n = 5000), 0.038 against 0.154 (d = 3), 0.084 against 0.675 (d = 6), 0.65 against 4.5
-#: (d = 25), 11.6 against 22.5 (d = 3, n = 10^5). A blocked brute-force count in numpy (max-norm
-#: distances a block of rows at a time, float64 to keep the counts exact) never won: 0.11-0.14 s
-#: at d = 2-3, 0.82 s at d = 25, 5.5 s against KDTree's 5.6 s at d = 50, n = 5000, and slower at
-#: n = 1000, d = 50-100 (0.36 s against 0.21-0.24 s); so there is no brute-force path.
-#: scikit-learn's BallTree was faster at d >= 50 but not exact: its pruning by distances to the
-#: ball centres is rounded, and it miscounted points at the boundary (d = 2, n = 10^5).
+#: in sorted values (one dimension only). Measured 2026-12-02 on the project's 2-core machine,
+#: CPU seconds for all n counts on one thread (correlated Gaussian blocks, the radii of KSG
+#: algorithm 1 with k = 3; ``benchmarks/ksg_speed.py --counts``): cKDTree's
+#: ``query_ball_point(return_length=True)``, which visits every point it counts, against the
+#: KDTree count: 0.029 against 0.016 s (d = 2, n = 5000), 0.070 against 0.027 (d = 3), 0.38
+#: against 0.076 (d = 6), 4.3 against 0.52 (d = 25), 0.21 against 0.040 (d = 50, n = 1000), 5.6
+#: against 2.4 (d = 3, n = 10^5). A blocked brute-force count in numpy (max-norm distances a
+#: block of rows at a time, in float64 to keep the counts exact) never won: 0.063, 0.073, 0.17,
+#: 0.82 and 0.083 s in the same cases; so there is no brute-force path. scikit-learn's BallTree
+#: is not used: its pruning by rounded distances to the ball centres is not exact, and it
+#: miscounted points at the boundary (d = 2, n = 10^5).
 TREE_MIN_DIM = 2
 
 
