@@ -126,6 +126,18 @@ def full_estimate(x, y, n_jobs):
         return bm.estimate(x, y, method="ksg", seed=0, progress=False, n_jobs=n_jobs)
 
 
+def timed_estimates(x, y, n_jobs, repeat):
+    """The full estimate ``repeat`` times: (its times, the last result, that run's engine calls)."""
+    times = []
+    for _ in range(repeat):
+        engine = EngineClock(len(x))
+        with engine:
+            t = clock()
+            r = full_estimate(x, y, n_jobs)
+            times.append(clock() - t)
+    return times, r, engine
+
+
 def part_full(args):
     n = 100_000
     x, y, _ = truth.correlated_gaussian(0.6, n, seed=1)
@@ -141,13 +153,7 @@ def part_full(args):
         f"bayesmi one engine pass (full data, k = 3):         {t_pass:8.2f} s  {v_pass:.4f}  "
         f"{load()}"
     )
-    times, engine = [], None
-    for _ in range(args.repeat):
-        engine = EngineClock(n)
-        with engine:
-            t = clock()
-            r = full_estimate(x, y, args.n_jobs)
-            times.append(clock() - t)
+    times, r, engine = timed_estimates(x, y, args.n_jobs, args.repeat)
     t_full = float(np.median(times))
     print(
         f"bayesmi estimate, default draws ({r.draws_nats.shape[1]} draws, "
@@ -255,14 +261,7 @@ def part_dims(args):
             )
         print(line, flush=True)
         if dim in args.full_dims:
-            engine = EngineClock(n)
-            times = []
-            for _ in range(args.full_repeat):
-                engine = EngineClock(n)
-                with engine:
-                    t = clock()
-                    r = full_estimate(x, y, args.n_jobs)
-                    times.append(clock() - t)
+            times, r, engine = timed_estimates(x, y, args.n_jobs, args.full_repeat)
             t_full = float(np.median(times))
             msg = (
                 f"  bayesmi estimate with default draws: {t_full:.1f} s (mean {r.mean:.3f}, "
