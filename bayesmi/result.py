@@ -12,7 +12,13 @@ __all__ = ["KINDS", "QUANTITIES", "MIResult", "convert_units"]
 #: What the draws are, and so what their spread captures (see docs/intervals.md).
 KINDS = ("posterior", "variational", "bootstrap", "block_bootstrap", "subsample", "ensemble")
 #: The quantity the draws are of, and how it is written.
-QUANTITIES = {"mi": "I(X;Y)", "cmi": "I(X;Y|Z)", "kl": "KL(p_X || p_Y)"}
+QUANTITIES = {
+    "mi": "I(X;Y)",
+    "cmi": "I(X;Y|Z)",
+    "kl": "KL(p_X || p_Y)",
+    # a paired difference between two estimates (bayesmi.layers.LayerMI.diff)
+    "mi_diff": "I(T_b;Y) - I(T_a;Y)",
+}
 UNITS = ("nats", "bits")
 #: What an estimate bounds: None (it estimates the quantity), "lower" or "upper".
 BOUNDS = (None, "lower", "upper")
@@ -39,7 +45,9 @@ class MIResult:
         What the draws are: one of ``KINDS``. The docs say, per method, what spread they
         capture (sampling variability, model uncertainty, training randomness) and what they
         do not (the estimator's bias).
-    quantity : {"mi", "cmi", "kl"}
+    quantity : {"mi", "cmi", "kl", "mi_diff"}
+        ``"mi_diff"``: a paired difference of two MI estimates, draw by draw
+        (:meth:`bayesmi.layers.LayerMI.diff`); it may be negative.
     units : {"nats", "bits"}
         The units every accessor and printout uses; change with :meth:`to`.
     method : str
@@ -58,6 +66,9 @@ class MIResult:
         Set where the method estimates a bound on the quantity, not the quantity (InfoNCE,
         NWJ and Donsker-Varadhan critics, latent MI by the data-processing inequality): the
         printout says so and :meth:`at_least` reads the draws as "MI >= a with probability p".
+    note : str
+        One line that the printout ends with, where the method has something to say about what
+        the draws mean (``gcmi``: exact under a Gaussian copula, a lower bound otherwise).
     groups : dict of str to xarray.Dataset
         Further ArviZ groups that travel with the result, such as a sampler's ``sample_stats``
         and the ``observed_data`` (``bayes_gmm``); kept by :meth:`to_inferencedata`,
@@ -80,6 +91,7 @@ class MIResult:
     extras: dict[str, np.ndarray] = field(default_factory=dict)
     model: Any = field(default=None, compare=False)
     bound: str | None = None
+    note: str = ""
     groups: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
@@ -121,6 +133,33 @@ class MIResult:
     @property
     def sd(self) -> float:
         return float(self.draws.std(ddof=1)) if self.n_draws > 1 else 0.0
+
+    @property
+    def raw_draws_nats(self) -> np.ndarray:
+        """The method's draws before the interval step (``bayesmi.intervals``), in nats, shape
+        (chain, draw): bootstrap refits, subsample estimates or posterior draws as they came.
+        The same as ``draws_nats`` for a result made without that step."""
+        raw = self.extras.get("raw_draws_nats")
+        return self.draws_nats if raw is None else np.asarray(raw)
+
+    @property
+    def p_value(self) -> float | None:
+        """The p-value of the method's test of independence (conditional independence for
+        conditional MI; P = Q for KL), or None where none was computed."""
+        p = self.extras.get("p_value")
+        return None if p is None else float(np.ravel(p)[0])
+
+    @property
+    def interval_info(self) -> dict[str, Any]:
+        """How the draws were made from the raw draws (scheme, bias removed, inflation, the
+        zero rule), as recorded by ``bayesmi.intervals.finish``; empty where not used."""
+        return dict(self.provenance.get("interval", {}))
+
+    @property
+    def no_dependence_detected(self) -> bool:
+        """True where the independence test did not reject at the interval's level, so the
+        interval's lower end is 0 by the zero rule (docs/intervals.md)."""
+        return bool(self.interval_info.get("no_dependence_detected", False))
 
     def quantile(self, q: float | np.ndarray) -> float | np.ndarray:
         """Quantile(s) of the draws."""
@@ -200,6 +239,8 @@ class MIResult:
             f"[{lo:.3f}, {hi:.3f}], sd {self.sd:.3f}, {self.kind}, {self.n_draws} draws{chains}"
             + (f" ({self.method})" if self.method else "")
         )
+        if self.no_dependence_detected:
+            text += f"; no dependence detected (p = {self.p_value:.2g})"
         if self.bound is not None:
             sign = ">=" if self.bound == "lower" else "<="
             a = self.at_least(0.95) if self.bound == "lower" else self.quantile(0.95)
@@ -207,6 +248,8 @@ class MIResult:
                 f"; a {self.bound} bound: {QUANTITIES[self.quantity]} {sign} {a:.3f} "
                 f"{self.units} with probability 0.95"
             )
+        if self.note:
+            text += f"; {self.note}"
         return text
 
     __str__ = __repr__

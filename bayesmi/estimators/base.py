@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from bayesmi.independence import knn_permutation_test
 from bayesmi.resampling import run_parallel, spawn_seeds
 from bayesmi.result import MIResult
 
@@ -42,6 +43,36 @@ def get_estimator(method: str) -> type[Estimator]:
             "See bm.methods() for what each one does."
         )
     return REGISTRY[method]
+
+
+def check_method_params(
+    method: str,
+    params: dict[str, Any],
+    *,
+    caller: str,
+    own: tuple[str, ...] = (),
+    own_hint: str = "",
+) -> type[Estimator]:
+    """The class registered under ``method``, once ``params`` are known to be its
+    hyperparameters and none of ``own`` (those the caller sets itself; ``own_hint`` says why,
+    after the list of them)."""
+    if not isinstance(method, str) or method not in REGISTRY:
+        raise ValueError(
+            f"{caller}: method must be one of {sorted(REGISTRY)}, got {method!r}. "
+            "See bm.methods() for what each one does."
+        )
+    cls = REGISTRY[method]
+    valid = set(cls._param_names())
+    clash = sorted(set(params) & set(own))
+    if clash:
+        raise TypeError(f"{caller}: {clash} {own_hint}")
+    unknown = sorted(set(params) - valid)
+    if unknown:
+        raise TypeError(
+            f"{caller}: method {method!r} has no parameter(s) {unknown}; its parameters are "
+            f"{sorted(valid - set(own))}."
+        )
+    return cls
 
 
 def cite(method: str) -> str:
@@ -92,6 +123,10 @@ class Estimator:
     summary: ClassVar[str] = ""
     #: The papers the method implements, one full reference each (``cite()`` prints them).
     references: ClassVar[tuple[str, ...]] = ()
+    #: Draw i is computed on a resample of the rows fixed by (seed, n) alone, so the draws of two
+    #: estimates with one seed on data of one length pair up (bayesmi.layers: paired differences
+    #: between layers). tests/test_layers.py checks it for every method that sets it.
+    aligned_draws: ClassVar[bool] = False
 
     @classmethod
     def cite(cls) -> str:
@@ -198,6 +233,23 @@ class MixtureVerbs:
             return self._estimate_categorical(x, y)
         x, y, z = check_paired(x, y, z, caller=c, min_samples=self._min_samples)
         return self._run("mi" if z is None else "cmi", [p for p in (x, y, z) if p is not None])
+
+    def _independence(self, quantity: str, x, y, z, seed) -> dict[str, Any]:
+        """Extras of the permutation test of (conditional) independence that the interval's
+        zero rule reads (``bayesmi.independence``); none for KL or ``n_permutations=0``. y is
+        (n, 1) class codes when ``categorical``."""
+        if quantity == "kl" or self.n_permutations == 0:
+            return {}
+        labels = y[:, 0].astype(np.intp) if self.categorical else None
+        return knn_permutation_test(
+            x,
+            y if labels is None else labels,
+            z,
+            n_permutations=self.n_permutations,
+            seed=seed,
+            map_fn=self._map,
+            labels=labels is not None,
+        )
 
     def kl_marginals(self, x, y) -> MIResult:
         """KL(p_X || p_Y) in nats between the marginals of x and y, from the mixture(s) fitted
