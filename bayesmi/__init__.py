@@ -23,8 +23,12 @@ from bayesmi.exceptions import (
     ComponentLimitWarning,
     ConvergenceWarning,
     CoverageWarning,
+    DeterministicWarning,
+    FewSamplesWarning,
     NumericalErrorWarning,
+    RepeatedRowsWarning,
     SamplerWarning,
+    SparseTableWarning,
 )
 from bayesmi.latent_sweep import LatentSweep, latent_sweep
 from bayesmi.matrix import MIMatrix, load_matrix, mi_matrix
@@ -57,7 +61,9 @@ __all__ = [
     "ComponentLimitWarning",
     "ConvergenceWarning",
     "CoverageWarning",
+    "DeterministicWarning",
     "Estimator",
+    "FewSamplesWarning",
     "HighMIWarning",
     "InfoNCECeilingWarning",
     "LatentMI",
@@ -66,7 +72,9 @@ __all__ = [
     "MIResult",
     "NeuralMI",
     "NumericalErrorWarning",
+    "RepeatedRowsWarning",
     "SamplerWarning",
+    "SparseTableWarning",
     "__version__",
     "cite",
     "compare",

@@ -132,17 +132,30 @@ def roomy_malloc() -> Iterator[None]:
 
 def spawn_seeds(seed: int | np.random.SeedSequence | None, n: int) -> list[np.random.SeedSequence]:
     """``n`` independent child seeds of ``seed`` (None: fresh entropy)."""
+    from bayesmi.validation import check_seed
+
+    check_seed(seed, caller="bayesmi")
     root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
     return root.spawn(n)
 
 
-def resolve_block_length(block_length: int | str | None, n: int) -> int | None:
+def resolve_block_length(
+    block_length: int | str | None, n: int, caller: str = "bayesmi"
+) -> int | None:
     """Block length for the moving-block bootstrap; "auto" is n**(1/3) (Hall, Horowitz & Jing
-    1995, the rate for variance estimation), at least 2."""
+    1995, the rate for variance estimation), at least 2. A length above n / 2 is refused: with
+    fewer than two whole blocks every resample is nearly the data itself (block_length = n gave
+    50 identical draws, sd 0)."""
     if block_length is None:
         return None
     if block_length == "auto":
         return max(2, round(n ** (1 / 3)))
+    if int(block_length) > n // 2:
+        raise ValueError(
+            f"{caller}: block_length must be at most n / 2 = {n // 2} so that a resample joins "
+            f"at least two blocks; got {block_length} for {n} samples. Use a shorter block "
+            "(about the autocorrelation length of the data) or block_length='auto'."
+        )
     return int(block_length)
 
 
@@ -199,6 +212,9 @@ def run_parallel(
     backend : str, optional
         Any joblib backend ("loky", "threading", "dask", "ray" once registered).
     """
+    from bayesmi.validation import check_n_jobs
+
+    check_n_jobs(n_jobs, caller="bayesmi")
     tasks = list(tasks)
     bar = tqdm(total=len(tasks), desc=desc, disable=not progress, leave=False)
     try:
