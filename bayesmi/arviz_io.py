@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import warnings
 from pathlib import Path
 from typing import Any
@@ -134,19 +133,12 @@ def _rebuild_model(result: MIResult) -> Any:
 
 
 def save(result: MIResult, path: str | os.PathLike) -> str:
-    """Write ``result`` to a netCDF file atomically: a temporary file in the same folder,
-    renamed over ``path`` only once complete, so a crash never leaves half a file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        to_inferencedata(result).to_netcdf(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return str(path)
+    """Write ``result`` to a netCDF file atomically (:func:`bayesmi._io.atomic_write`): a crash
+    never leaves half a file."""
+    from bayesmi._io import atomic_write
+
+    idata = to_inferencedata(result)
+    return atomic_write(path, lambda tmp: idata.to_netcdf(tmp))
 
 
 def load(path: str | os.PathLike) -> MIResult:

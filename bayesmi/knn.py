@@ -41,15 +41,15 @@ def prepare(
 ) -> np.ndarray:
     """Centre each column on its median, scale it robustly, then add tiny seeded noise.
 
-    The max-norm compares coordinates across variables, so each is put on one scale (as
-    scikit-learn's ``mutual_info_regression`` does, here with the median absolute deviation:
-    no squares, so no overflow at 1e154, and outliers do not squeeze the bulk). Centring first
+    The max-norm compares coordinates across variables, so each is put on one scale (unit
+    standard deviation, as scikit-learn's ``mutual_info_regression`` does, computed without
+    overflow: see :func:`bayesmi.validation.robust_center_scale`). Centring first
     keeps the noise above float precision: on x + 1e15, noise of 1e-10 added before centring
     vanished and the estimate moved from 0.194 to 0.282 nats. Repeated values would make
     neighbour distances zero and counts ambiguous; noise of ``jitter`` times the column scale
     breaks the ties without changing any estimate measurably. ``scale=False`` keeps the units and
     the location (for KL, which is not invariant to moving or scaling one variable alone); the
-    noise is then relative to each column's robust scale.
+    noise is then relative to each column's standard deviation.
     """
     from bayesmi.validation import robust_center_scale
 

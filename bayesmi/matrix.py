@@ -20,7 +20,6 @@ import itertools
 import json
 import math
 import os
-import tempfile
 import time
 import warnings
 from collections.abc import Iterator, Mapping
@@ -809,18 +808,10 @@ class _State:
 
 
 def _atomic_netcdf(ds, path: Path) -> str:
-    """Write ``ds`` to ``path`` through a temporary file in the same folder, renamed over it only
-    once complete: a crash never leaves half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        ds.to_netcdf(tmp, engine="h5netcdf")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return str(path)
+    """Write ``ds`` to ``path`` atomically (:func:`bayesmi._io.atomic_write`)."""
+    from bayesmi._io import atomic_write
+
+    return atomic_write(path, lambda tmp: ds.to_netcdf(tmp, engine="h5netcdf"))
 
 
 # -- statistics over the last axis ---------------------------------------------------------------
