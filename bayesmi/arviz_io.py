@@ -146,9 +146,36 @@ def load(path: str | os.PathLike) -> MIResult:
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"load: no file at {str(path)!r}.")
-    idata = _az().from_netcdf(path)
-    idata.load()  # read everything now, so the file is not held open
+    try:
+        idata = _az().from_netcdf(path)
+        idata.load()  # read everything now, so the file is not held open
+    except Exception as err:  # not netCDF/HDF5 at all, or damaged
+        raise ValueError(
+            f"load: {str(path)!r} is not a bayesmi result file: it cannot be read as netCDF "
+            f"({type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}). Pass a "
+            "file written by MIResult.save or --out."
+        ) from err
+    attrs = idata.posterior.attrs if "posterior" in idata.groups() else {}
+    quantity = attrs.get("quantity")
+    if quantity not in QUANTITIES or quantity not in idata.posterior or "kind" not in attrs:
+        what = "a netCDF file of another kind"
+        if _is_matrix(path):
+            what = "a saved MIMatrix (load it with bm.load_matrix)"
+        raise ValueError(
+            f"load: {str(path)!r} is not a bayesmi result file: it is {what}. Pass a file "
+            "written by MIResult.save or --out."
+        )
     return from_inferencedata(idata)
+
+
+def _is_matrix(path: Path) -> bool:
+    import xarray as xr
+
+    try:
+        with xr.open_dataset(path) as ds:
+            return {"x_var", "y_var"} <= set(ds.dims)
+    except Exception:
+        return False
 
 
 def dataset(arrays: dict[str, np.ndarray]):

@@ -682,10 +682,27 @@ def _checkpoint_seed(path) -> int | None:
     """The master seed stored in an existing checkpoint, or None."""
     if path is None or not Path(path).exists():
         return None
+    return int(_open_checkpoint(path).attrs["fp_seed"])
+
+
+def _open_checkpoint(path):
+    """The checkpoint's dataset, loaded; a file that is not one is a ValueError naming it."""
     import xarray as xr
 
-    with xr.open_dataset(path, engine="h5netcdf") as ds:
-        return int(ds.attrs["fp_seed"])
+    try:
+        with xr.open_dataset(path, engine="h5netcdf") as ds:
+            ds = ds.load()
+    except Exception as err:
+        raise ValueError(
+            f"{_CALLER}: checkpoint {str(path)!r} is not a bayesmi checkpoint (it cannot be read "
+            f"as netCDF: {type(err).__name__}). Delete it or pass another checkpoint path."
+        ) from err
+    if "fp_seed" not in ds.attrs or "done" not in ds:
+        raise ValueError(
+            f"{_CALLER}: checkpoint {str(path)!r} is a netCDF file but not a bayesmi checkpoint "
+            "(no run fingerprint). Delete it or pass another checkpoint path."
+        )
+    return ds
 
 
 class _State:
@@ -707,10 +724,7 @@ class _State:
             self._resume()
 
     def _resume(self) -> None:
-        import xarray as xr
-
-        with xr.open_dataset(self.path, engine="h5netcdf") as ds:
-            ds = ds.load()
+        ds = _open_checkpoint(self.path)
         stored = {k: ds.attrs.get(f"fp_{k}") for k in self.fingerprint}
         diff = [k for k, v in self.fingerprint.items() if stored[k] != v]
         if diff:
