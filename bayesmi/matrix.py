@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from bayesmi.estimators.base import REGISTRY, data_hash
-from bayesmi.resampling import one_blas_thread, roomy_malloc
+from bayesmi.resampling import _exit_when_orphaned, one_blas_thread, roomy_malloc
 from bayesmi.result import QUANTITIES, MIResult, convert_units
 from bayesmi.validation import check_array, check_choice
 
@@ -307,7 +307,9 @@ class _RemoteTraceback(Exception):
         return str(self.args[0])
 
 
-def _run_chunk(data: dict[str, Any], tasks: list[dict[str, Any]]) -> dict[str, Any]:
+def _run_chunk(
+    data: dict[str, Any], tasks: list[dict[str, Any]], parent: int | None = None
+) -> dict[str, Any]:
     """Estimate a chunk's pairs in turn, in one process, with one BLAS thread (as every
     estimator's own workers use: the draws do not depend on a worker's thread count) and glibc's
     own allocation thresholds (:func:`~bayesmi.resampling.roomy_malloc`: Dask workers fix them).
@@ -316,6 +318,8 @@ def _run_chunk(data: dict[str, Any], tasks: list[dict[str, Any]]) -> dict[str, A
     import pickle
     import traceback
 
+    if parent is not None:
+        _exit_when_orphaned(parent)
     results = []
     with one_blas_thread(), roomy_malloc():
         for t in tasks:
@@ -385,7 +389,8 @@ def _run_local(data, tasks, n_jobs) -> Iterator[dict[str, Any]]:
         batch_size=1,
         pre_dispatch="2 * n_jobs",
     )
-    for out in parallel(delayed(_run_chunk)(*_chunk_data(data, c)) for c in chunker):
+    me = os.getpid()  # workers end themselves if this process dies (resampling)
+    for out in parallel(delayed(_run_chunk)(*_chunk_data(data, c), me) for c in chunker):
         yield from _unpack(out, chunker, errors)
     if errors:
         raise errors[0]

@@ -178,9 +178,40 @@ def bootstrap_counts(
     return np.bincount(idx, minlength=n)
 
 
-def _run_chunk(fn: Callable, chunk: list[Any]) -> list[Any]:
+#: How often (seconds) a worker process checks that the process that started it still runs.
+PARENT_POLL_S = 0.5
+_watching: int | None = None
+
+
+def _exit_when_orphaned(parent: int) -> None:
+    """In a worker process started by ``parent`` (loky's workers are its children), a daemon
+    thread that ends the worker once ``parent`` has died (the worker is then re-parented).
+
+    Why: loky's workers leave only when they next read their call queue, so a worker in the
+    middle of a chunk of tasks kept computing for more than a minute after its parent was killed
+    (SIGKILL gives the parent no chance to stop them). Workers that the parent did not start
+    itself (Dask, Ray, a loky pool outliving it by design) are left alone.
+    """
+    global _watching
+    if _watching is not None or os.getpid() == parent or os.getppid() != parent:
+        return
+    _watching = parent
+
+    def watch() -> None:
+        import time
+
+        while os.getppid() == parent:
+            time.sleep(PARENT_POLL_S)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="bayesmi-parent-watch", daemon=True).start()
+
+
+def _run_chunk(fn: Callable, chunk: list[Any], parent: int | None = None) -> list[Any]:
     # One BLAS thread per worker: tiny matrix products are far slower with a thread pool, and
     # parallelism comes from the workers. glibc's own thresholds on Dask workers: roomy_malloc.
+    if parent is not None:
+        _exit_when_orphaned(parent)
     with one_blas_thread(), roomy_malloc():
         return [fn(t) for t in chunk]
 
@@ -231,7 +262,8 @@ def run_parallel(
         n_chunks = min(len(tasks), 4 * max(1, parallel._effective_n_jobs()))
         chunks = [list(c) for c in np.array_split(np.arange(len(tasks)), n_chunks) if len(c)]
         out = []
-        for part in parallel(delayed(_run_chunk)(fn, [tasks[i] for i in c]) for c in chunks):
+        me = os.getpid()
+        for part in parallel(delayed(_run_chunk)(fn, [tasks[i] for i in c], me) for c in chunks):
             out.extend(part)
             bar.update(len(part))
         return out
