@@ -1,9 +1,11 @@
 """The ``bayesmi`` command line, built on click.
 
 Exit codes: 0 success; 2 bad usage (an unknown option, a missing argument, a data file that does
-not exist, an unknown column or method, a malformed ``--param``); 1 failure (the data cannot be
-used, e.g. a non-numeric column or a NaN, or the method fails). Every error is one line on
-stderr that names the file, column or option; never a traceback. Progress bars go to stderr;
+not exist, an unknown column or method, a malformed ``--param`` or one that sets what has its own
+option, an output path that cannot be written, checked before any computation); 1 failure (the
+data cannot be used, e.g. a non-numeric column, a NaN or inf, a damaged file, or the method
+fails). Every error is one line on stderr that names the file, column or option; never a
+traceback (docs/cli.md has the table). Progress bars go to stderr;
 ``--quiet`` hides them and every line but the results.
 """
 

@@ -29,7 +29,8 @@ __all__ = [
 SPREAD_MIN, SPREAD_MAX = 1e-100, 1e100
 #: A column whose float64 resolution at its largest magnitude (numpy.spacing) is coarser than
 #: this fraction of its spread has been rounded to a few levels by a large offset. Measured on
-#: x + offset (x standard normal, y = 0.6 x + noise, n = 1000, ksg with its median centring):
+#: x + offset (x standard normal, y = 0.6 x + noise, n = 1000, ksg with its median centring;
+#: benchmarks/robustness_thresholds.py offsets):
 #: at offsets up to 1e13 (resolution 5e-4 of the spread) ksg, bins and gmm gave means within
 #: 0.02 sd of the unshifted ones; at 1e14 (4e-3) ksg moved 0.2 sd, at 1e15 (0.03) 0.35 sd, and
 #: before centring ksg read 0.380 nats against 0.223 at 1e15.
@@ -340,17 +341,18 @@ def resolve_device(device: str, caller: str) -> str:
 
 #: Share of samples in groups of identical rows (x and y together) above which k-NN estimates
 #: with jitter are biased high. Measured with ksg on independent Gaussian x, y (n = 1000, 3 data
-#: sets each, sd of the draws 0.021): 1% of rows in repeated groups moved the mean by +0.004
-#: nats, 2% by +0.013, 4% by +0.02, 10% by +0.06 (3 sd), 20% by +0.12 to +0.24, and 50 distinct
-#: rows repeated 10 times read 3.96 nats.
+#: sets each, sd of the draws 0.021; benchmarks/robustness_thresholds.py repeats): 1% of rows in
+#: repeated groups moved the mean by +0.004 nats, 2% by +0.013, 4% by +0.02, 10% by +0.06 (3 sd),
+#: 20% by +0.12 to +0.24, and 50 distinct rows repeated 10 times read 3.96 nats.
 MAX_REPEATED_FRACTION = 0.02
 #: "Deterministic at the resolution of the samples": for at least this share of the samples,
-#: the nearest neighbour in the joint space (max-norm, robustly scaled) is the nearest neighbour
-#: in x (y = f(x)) or in y (x = g(y)), and the nearest neighbours in x predict y to within
-#: DETERMINISTIC_SPREAD of its typical spread. Measured at n = 300, 1000 and 5000: y = 2x + 1,
-#: sin(3x) and x^3 gave 0.98-1.00, y = x1 + x2 gave 0.91-0.93, independent data 0.01-0.07 (1-D
-#: x) and 0.28-0.36 (5-D x, where the y condition fails: spread ratio near 1); y = 2x + 1 with
-#: noise of 0.01 sd gave 0.23-0.75 and 0.1 sd 0.07-0.29.
+#: the nearest neighbour in the joint space (max-norm, scaled columns) is the nearest neighbour
+#: in x (y = f(x)) or in y (x = g(y)), where the nearest neighbours in that variable predict the
+#: other to within DETERMINISTIC_SPREAD of its typical spread (else the share is 0). Measured at
+#: n = 300, 1000 and 5000 (benchmarks/robustness_thresholds.py deterministic): y = 2x + 1,
+#: sin 3x and x^3 gave 0.98-1.00, y = x1 + x2 0.92-0.93, independent data (1-D and 5-D x) 0;
+#: with noise of 0.01 sd 0.14-0.85, of 0.1 sd at most 0.31 (noise of 0.001 sd, 0.50-0.997: at
+#: n = 300 that is deterministic as far as the samples can tell).
 DETERMINISTIC_SHARE = 0.9
 DETERMINISTIC_SPREAD = 0.1
 

@@ -48,7 +48,7 @@ AUTO_PER_CELL = 20
 #: dimensions) and y, n = 300, 1000 and 3000, bins "auto", 3, 5 and 10, 6 data sets each: at
 #: 0.27 cells per sample or fewer, 0 of 210 data sets put the 5% quantile of the draws above 0
 #: (the false claim "I >= a > 0"); from 0.33 on, 1 to 6 of every 6 did (10-D x at n = 1000:
-#: 1.28 cells per sample, "I >= 0.34"). docs/bins.md has the table.
+#: 1.28 cells per sample, "I >= 0.34"). benchmarks/robustness_thresholds.py bins; docs/bins.md.
 MAX_CELLS_PER_SAMPLE = 0.25
 STRATEGIES = ("uniform", "quantile")
 CORRECTIONS = ("miller_madow", "jackknife", "none")

@@ -72,7 +72,8 @@ MC_ROUNDS = 2
 #: Fewest samples per dimension of the joint (x, y and z) before a FewSamplesWarning. Measured on
 #: independent d-D x and 1-D y, 4 data sets each (n = 200 to 1600): the mean estimate sat near
 #: dims / n nats, 0.02 at 44 samples per dimension, 0.035-0.045 at 22-24, 0.07-0.09 at 12,
-#: 0.14-0.22 at 6 and 0.25 at 4 (50-D x, n = 200), each time with the 90% interval above 0.
+#: 0.14-0.22 at 6 and 0.25 at 4 (50-D x, n = 200), each time with the 90% interval above 0
+#: (benchmarks/robustness_thresholds.py gmm).
 MIN_SAMPLES_PER_DIM = 20
 
 
