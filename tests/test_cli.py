@@ -316,3 +316,16 @@ def test_report_of_files_with_one_stem_keeps_both(table_files, tmp_path, capsys)
                "-o", str(tmp_path / "out" / "rep.html")])  # fmt: skip
     assert rc == 0, capsys.readouterr().err
     assert sorted(p.name for p in (tmp_path / "out").glob("*.nc")) == ["rep_a_r.nc", "rep_b_r.nc"]
+
+
+def test_bool_column_is_binned_by_value(tmp_path, capsys):
+    # Issue 18, 2.1: the CLI read MI 0.000 [0, 0] for bins on a bool column (truth 0.13 here).
+    x, y, _ = truth.correlated_gaussian(0.6, 2000, seed=3)
+    path = tmp_path / "b.csv"
+    pd.DataFrame({"flag": x[:, 0] > 0, "y": y[:, 0]}).to_csv(path, index=False)
+    cheap = ["--param", "n_permutations=0", "--param", "n_bootstrap=50"]
+    rc = main(["estimate", str(path), "--x", "flag", "--y", "y", "--method", "bins", "-q",
+               "--seed", "0", *cheap])  # fmt: skip
+    assert rc == 0
+    mean = float(capsys.readouterr().out.split("=")[1].split()[0])
+    assert mean > 0.08
