@@ -23,12 +23,12 @@ from bayesmi.exceptions import BayesMIWarning
 from bayesmi.resampling import spawn_seeds
 from bayesmi.result import MIResult
 from bayesmi.validation import (
+    center_scale,
     check_array,
     check_choice,
     check_nonnegative,
     check_positive_int,
     resolve_device,
-    robust_center_scale,
     to_numpy,
 )
 
@@ -293,7 +293,7 @@ class NeuralMI(Estimator):
             # Standardised in float64 first (as _prepare does later in float32): at a scale of
             # 1e-99 the cast to float32 made every value 0 and the estimate 0.000 +- 0.000, and
             # an offset of 1e6 rounds float32 values to steps of 0.06.
-            center, scale = robust_center_scale(arr)
+            center, scale = center_scale(arr)
             arr = (arr - center) / scale
         return arr.astype(np.float32)
 
