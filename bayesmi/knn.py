@@ -39,7 +39,7 @@ __all__ = [
 def prepare(
     a: np.ndarray, rng: np.random.Generator, jitter: float, scale: bool = True
 ) -> np.ndarray:
-    """Centre each column on its median, scale it robustly, then add tiny seeded noise.
+    """Centre each column on its median, scale it to unit standard deviation, add tiny noise.
 
     The max-norm compares coordinates across variables, so each is put on one scale (unit
     standard deviation, as scikit-learn's ``mutual_info_regression`` does, computed without
