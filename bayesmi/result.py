@@ -130,6 +130,33 @@ class MIResult:
     def sd(self) -> float:
         return float(self.draws.std(ddof=1)) if self.n_draws > 1 else 0.0
 
+    @property
+    def raw_draws_nats(self) -> np.ndarray:
+        """The method's draws before the interval step (``bayesmi.intervals``), in nats, shape
+        (chain, draw): bootstrap refits, subsample estimates or posterior draws as they came.
+        The same as ``draws_nats`` for a result made without that step."""
+        raw = self.extras.get("raw_draws_nats")
+        return self.draws_nats if raw is None else np.asarray(raw)
+
+    @property
+    def p_value(self) -> float | None:
+        """The p-value of the method's test of independence (conditional independence for
+        conditional MI; P = Q for KL), or None where none was computed."""
+        p = self.extras.get("p_value")
+        return None if p is None else float(np.ravel(p)[0])
+
+    @property
+    def interval_info(self) -> dict[str, Any]:
+        """How the draws were made from the raw draws (scheme, bias removed, inflation, the
+        zero rule), as recorded by ``bayesmi.intervals.finish``; empty where not used."""
+        return dict(self.provenance.get("interval", {}))
+
+    @property
+    def no_dependence_detected(self) -> bool:
+        """True where the independence test did not reject at the interval's level, so the
+        interval's lower end is 0 by the zero rule (docs/intervals.md)."""
+        return bool(self.interval_info.get("no_dependence_detected", False))
+
     def quantile(self, q: float | np.ndarray) -> float | np.ndarray:
         """Quantile(s) of the draws."""
         out = np.quantile(self.draws, q)
@@ -208,6 +235,8 @@ class MIResult:
             f"[{lo:.3f}, {hi:.3f}], sd {self.sd:.3f}, {self.kind}, {self.n_draws} draws{chains}"
             + (f" ({self.method})" if self.method else "")
         )
+        if self.no_dependence_detected:
+            text += f"; no dependence detected (p = {self.p_value:.2g})"
         if self.bound is not None:
             sign = ">=" if self.bound == "lower" else "<="
             a = self.at_least(0.95) if self.bound == "lower" else self.quantile(0.95)

@@ -17,6 +17,7 @@ __all__ = [
     "gaussian_cmi",
     "gaussian_kl",
     "gaussian_mi_value",
+    "gaussian_sample",
     "mixture_mi_value",
     "mixture_sample",
     "student_t",
@@ -40,6 +41,15 @@ def correlated_gaussian(
     x = rng.standard_normal((n, dim))
     y = rho * x + np.sqrt(1 - rho**2) * rng.standard_normal((n, dim))
     return x, y, gaussian_mi_value(rho, dim)
+
+
+def gaussian_sample(cov: np.ndarray, n: int, *, seed: int | None = None) -> np.ndarray:
+    """n rows from the zero-mean normal with covariance ``cov`` (positive definite), the same
+    on every machine: a Cholesky factor times standard normals. (``rng.multivariate_normal``
+    factors ``cov`` by an SVD whose signs, and whose vectors in a repeated eigenvalue's space,
+    depend on the platform's linear algebra, so its "seeded" rows differ between machines.)"""
+    factor = np.linalg.cholesky(np.asarray(cov, dtype=np.float64))
+    return np.random.default_rng(seed).standard_normal((n, factor.shape[0])) @ factor.T
 
 
 def gaussian_chain(

@@ -193,7 +193,7 @@ def test_head_to_head_uses_only_the_data_sets_both_ran():
 def test_discrete_cases_use_each_method_discrete_option():
     case = get_cases("discrete_uniform5")[0]
     assert M.settings_for("gmm", "small", case) == {"categorical": True}
-    assert M.settings_for("ksg", "small", case) == {"n_permutations": 0, "discrete_y": True}
+    assert M.settings_for("ksg", "small", case) == {"discrete_y": True}
 
 
 def test_panel_table_lists_every_case_with_its_source():

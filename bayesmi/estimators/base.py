@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from bayesmi.independence import knn_permutation_test
 from bayesmi.resampling import run_parallel, spawn_seeds
 from bayesmi.result import MIResult
 
@@ -222,6 +223,23 @@ class MixtureVerbs:
             "dimension (e.g. PCA), or use ksg.",
             FewSamplesWarning,
             stacklevel=3,
+        )
+
+    def _independence(self, quantity: str, x, y, z, seed) -> dict[str, Any]:
+        """Extras of the permutation test of (conditional) independence that the interval's
+        zero rule reads (``bayesmi.independence``); none for KL or ``n_permutations=0``. y is
+        (n, 1) class codes when ``categorical``."""
+        if quantity == "kl" or self.n_permutations == 0:
+            return {}
+        labels = y[:, 0].astype(np.intp) if self.categorical else None
+        return knn_permutation_test(
+            x,
+            y if labels is None else labels,
+            z,
+            n_permutations=self.n_permutations,
+            seed=seed,
+            map_fn=self._map,
+            labels=labels is not None,
         )
 
     def kl_marginals(self, x, y) -> MIResult:

@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from bayesmi import mixture
+from bayesmi import intervals, mixture
 from bayesmi.em import FitError, select_n_components
 from bayesmi.estimators.base import Estimator, MixtureVerbs, register
 from bayesmi.exceptions import ComponentLimitWarning, NumericalErrorWarning, SamplerWarning
@@ -184,6 +184,11 @@ class BayesGMMMI(MixtureVerbs, Estimator):
         Bulk ESS of MI below this warns (Vehtari et al. 2021 suggest 100 per chain for 4 chains).
     max_rhat : float, default=1.01
         R-hat of MI above this warns.
+    n_permutations : int, default=50
+        Shuffles of y in the test of (conditional) independence (``bayesmi.independence``, a
+        permutation test of the KSG estimate): where it does not reject at the 0.1 level the
+        interval starts at 0 and the printout says "no dependence detected" (the mixture's MI
+        is > 0 in every posterior draw, so without it the interval never reaches 0). 0 skips it.
     seed : int or None, default=None
         The same seed gives the same draws.
     n_jobs : int, default=1
@@ -247,6 +252,7 @@ class BayesGMMMI(MixtureVerbs, Estimator):
         n_mc: int = 20_000,
         min_ess: int = 400,
         max_rhat: float = 1.01,
+        n_permutations: int = 50,
         seed: int | None = None,
         n_jobs: int = 1,
         progress: bool = True,
@@ -265,6 +271,7 @@ class BayesGMMMI(MixtureVerbs, Estimator):
         self.weight_concentration = weight_concentration
         self.mean_sd = mean_sd
         self.lkj_eta = lkj_eta
+        self.n_permutations = n_permutations
         self.sd_scale = sd_scale
         self.sd_log_sd = sd_log_sd
         self.categorical = categorical
@@ -292,6 +299,7 @@ class BayesGMMMI(MixtureVerbs, Estimator):
         check_positive_int(self.advi_iterations, "advi_iterations", caller=c, minimum=100)
         check_positive_int(self.n_mc, "n_mc", caller=c, minimum=100)
         check_positive_int(self.min_ess, "min_ess", caller=c, minimum=0)
+        check_positive_int(self.n_permutations, "n_permutations", caller=c, minimum=0)
         positive = ("weight_concentration", "mean_sd", "lkj_eta", "sd_scale", "sd_log_sd")
         for name in (*positive, "advi_learning_rate"):
             value = getattr(self, name)
@@ -518,6 +526,16 @@ class BayesGMMMI(MixtureVerbs, Estimator):
         self._warn_numerical(values, extras["numerical_error_nats"])
         x, y = parts[0], parts[1]
         z = parts[2] if len(parts) > 2 else None
+        # The posterior is the interval: no recentring, only the boundary at 0 and the zero
+        # rule, with the test on a stream of its own (the draws stay as before).
+        extras |= self._independence(quantity, x, y, z, spawn_seeds(self.seed, 2)[1].spawn(1)[0])
+        extras["raw_draws_nats"] = values
+        values, interval = intervals.finish(
+            values,
+            None,
+            scheme="percentile",
+            p_value=float(extras["p_value"][0]) if "p_value" in extras else None,
+        )
         prov = self._provenance(
             x,
             y,
@@ -529,6 +547,7 @@ class BayesGMMMI(MixtureVerbs, Estimator):
             compile_cpu_seconds=getattr(post, "compile_cpu_seconds", None),
             compiled_model_reused=getattr(post, "cached", None),
             diagnostics=diag,
+            interval=interval,
         )
         return MIResult(
             draws_nats=values,

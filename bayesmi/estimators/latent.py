@@ -46,6 +46,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from bayesmi import intervals
 from bayesmi.estimators.base import Estimator, register
 from bayesmi.exceptions import BayesMIWarning, ConvergenceWarning
 from bayesmi.resampling import spawn_seeds
@@ -142,7 +143,7 @@ def _ksg_member(k: int, n_draws: int, task) -> dict[str, Any]:
     return {
         "full": full,
         "terms": r.pointwise_nats,
-        "dev": r.draws_nats.ravel() - full,
+        "dev": r.raw_draws_nats.ravel() - full,
         "at_2k": float(r.extras["estimate_2k_nats"][0]),
     }
 
@@ -483,12 +484,14 @@ class LatentMI(Estimator):
             member_fold=extras["member_fold"],
             device=device,
         )
+        extras["raw_draws_nats"] = draws_nats[None, :]
+        shown, interval = intervals.finish(draws_nats[None, :], None, scheme="percentile")
         return MIResult(
-            draws_nats=draws_nats[None, :],
+            draws_nats=shown,
             kind="ensemble",
             quantity="mi",
             method=self.name,
-            provenance=self._provenance(x, y, None, device=device),
+            provenance=self._provenance(x, y, None, device=device, interval=interval),
             pointwise_nats=pointwise,
             extras=extras,
             model=model,

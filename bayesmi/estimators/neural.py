@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from bayesmi import intervals
 from bayesmi.estimators.base import Estimator, _versions, register
 from bayesmi.exceptions import BayesMIWarning
 from bayesmi.resampling import spawn_seeds
@@ -561,8 +562,11 @@ class NeuralMI(Estimator):
         prov = dict(
             prov, device=str(device), torch=torch.__version__, n_iterations=trained.n_iterations
         )
+        raw = per_member.reshape(1, e * r)
+        extras["raw_draws_nats"] = raw
+        draws, prov["interval"] = intervals.finish(raw, None, scheme="percentile")
         return MIResult(
-            draws_nats=per_member.reshape(1, e * r),
+            draws_nats=draws,
             kind="ensemble",
             quantity="mi",
             method=self.name,
