@@ -5,12 +5,15 @@ from importlib.metadata import PackageNotFoundError, version
 from bayesmi.api import estimate, kl_marginals, methods
 from bayesmi.arviz_io import load
 from bayesmi.compare import Comparison, compare
+from bayesmi.copula import TiesWarning
 from bayesmi.estimators import (
     GMMMI,
     KSGMI,
     BayesGMMMI,
     BinsMI,
+    CopulaWarning,
     Estimator,
+    GaussianCopulaMI,
     HighMIWarning,
     InfoNCECeilingWarning,
     LatentMI,
@@ -31,6 +34,7 @@ from bayesmi.exceptions import (
     SparseTableWarning,
 )
 from bayesmi.latent_sweep import LatentSweep, latent_sweep
+from bayesmi.layers import LayerMI, LayerTracker, layer_mi
 from bayesmi.matrix import MIMatrix, load_matrix, mi_matrix
 from bayesmi.plotting import training_log
 from bayesmi.report import report
@@ -60,14 +64,18 @@ __all__ = [
     "Comparison",
     "ComponentLimitWarning",
     "ConvergenceWarning",
+    "CopulaWarning",
     "CoverageWarning",
     "DeterministicWarning",
     "Estimator",
     "FewSamplesWarning",
+    "GaussianCopulaMI",
     "HighMIWarning",
     "InfoNCECeilingWarning",
     "LatentMI",
     "LatentSweep",
+    "LayerMI",
+    "LayerTracker",
     "MIMatrix",
     "MIResult",
     "NeuralMI",
@@ -75,6 +83,7 @@ __all__ = [
     "RepeatedRowsWarning",
     "SamplerWarning",
     "SparseTableWarning",
+    "TiesWarning",
     "__version__",
     "cite",
     "compare",
@@ -82,6 +91,7 @@ __all__ = [
     "estimate",
     "kl_marginals",
     "latent_sweep",
+    "layer_mi",
     "load",
     "load_matrix",
     "methods",

@@ -76,6 +76,7 @@ def to_inferencedata(result: MIResult):
         per_draw_extras=json.dumps(sorted(per_draw)),
         stored_units="nats",
         bound=result.bound or "none",
+        note=result.note,
     )
     extra_vars = {k: (tuple(f"{k}_dim_{i}" for i in range(v.ndim)), v) for k, v in other.items()}
     if result.pointwise_nats is not None:
@@ -116,6 +117,7 @@ def from_inferencedata(idata) -> MIResult:
         pointwise_nats=pointwise,
         extras=extras,
         bound=None if attrs.get("bound", "none") == "none" else attrs["bound"],
+        note=str(attrs.get("note", "")),
         groups={g: idata[g] for g in idata.groups() if g not in _OWN_GROUPS},
     )
     result.model = _rebuild_model(result)
@@ -141,11 +143,29 @@ def save(result: MIResult, path: str | os.PathLike) -> str:
     return atomic_write(path, lambda tmp: idata.to_netcdf(tmp))
 
 
-def load(path: str | os.PathLike) -> MIResult:
-    """Read a result written by :meth:`MIResult.save`."""
+def _object_type(path: Path) -> str | None:
+    """The ``bayesmi_object`` attribute of a netCDF file's root group (set by objects other
+    than MIResult, such as LayerMI), or None."""
+    import h5netcdf
+
+    try:
+        with h5netcdf.File(path, "r") as f:
+            value = f.attrs.get("bayesmi_object")
+    except Exception:  # not HDF5-based netCDF (netCDF3): ArviZ's reader says what is wrong
+        return None
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def load(path: str | os.PathLike):
+    """Read a result written by :meth:`MIResult.save` (an :class:`MIResult`) or by
+    :meth:`bayesmi.layers.LayerMI.save` (a :class:`~bayesmi.layers.LayerMI`)."""
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"load: no file at {str(path)!r}.")
+    if _object_type(path) == "LayerMI":
+        from bayesmi.layers import LayerMI
+
+        return LayerMI.load(path)
     try:
         idata = _az().from_netcdf(path)
         idata.load()  # read everything now, so the file is not held open

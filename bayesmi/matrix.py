@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from bayesmi.estimators.base import REGISTRY, data_hash
+from bayesmi.estimators.base import REGISTRY, check_method_params, data_hash
 from bayesmi.resampling import _exit_when_orphaned, one_blas_thread, roomy_malloc
 from bayesmi.result import QUANTITIES, MIResult, convert_units
 from bayesmi.validation import check_array, check_choice
@@ -37,6 +37,7 @@ __all__ = [
     "BACKENDS",
     "CHECKPOINT_EVERY_S",
     "CORRECTIONS",
+    "LabelledDraws",
     "MIMatrix",
     "adjust_p",
     "load_matrix",
@@ -139,27 +140,14 @@ def _groups(spec: Any, names: list[str], arg: str) -> dict[str, list[int]]:
 
 
 def _check_params(method: str, params: dict[str, Any]) -> type:
-    if not isinstance(method, str) or method not in REGISTRY:
-        raise ValueError(
-            f"{_CALLER}: method must be one of {sorted(REGISTRY)}, got {method!r}. "
-            "See bm.methods() for what each one does."
-        )
-    cls = REGISTRY[method]
-    valid = set(cls._param_names())
-    own = sorted(set(params) & set(_OWN))
-    if own:
-        raise TypeError(
-            f"{_CALLER}: {own} are set by mi_matrix for each pair (seed from the master seed and "
-            "the pair's names, one process per pair); pass seed/n_jobs/progress/backend to "
-            "mi_matrix itself."
-        )
-    unknown = sorted(set(params) - valid)
-    if unknown:
-        raise TypeError(
-            f"{_CALLER}: method {method!r} has no parameter(s) {unknown}; its parameters are "
-            f"{sorted(valid - set(_OWN))}."
-        )
-    return cls
+    return check_method_params(
+        method,
+        params,
+        caller=_CALLER,
+        own=_OWN,
+        own_hint="are set by mi_matrix for each pair (seed from the master seed and the pair's "
+        "names, one process per pair); pass seed/n_jobs/progress/backend to mi_matrix itself.",
+    )
 
 
 # -- one pair (runs on a worker) -----------------------------------------------------------------
@@ -871,7 +859,54 @@ def adjust_p(p: np.ndarray, correction: str) -> np.ndarray:
     return out
 
 
-class MIMatrix:
+class LabelledDraws:
+    """What the labelled results (:class:`MIMatrix`, :class:`bayesmi.layers.LayerMI`) share: an
+    xarray Dataset ``data`` with the draws in nats under labelled string coordinates
+    (``_LABELS``), shown in ``units``, saved to and read from netCDF atomically."""
+
+    #: The string coordinates (stored as str in files, object arrays in memory).
+    _LABELS: tuple[str, ...] = ()
+
+    def __init__(self, data, units: str = "nats") -> None:
+        convert_units(0.0, units)
+        self.data = data
+        self.units = units
+
+    @property
+    def method(self) -> str:
+        return str(self.data.attrs["method"])
+
+    @property
+    def kind(self) -> str:
+        return str(self.data.attrs["kind"])
+
+    def to(self, units: str):
+        """The same result shown in other units ("nats" or "bits"); the data stay in nats."""
+        return type(self)(self.data, units)
+
+    def save(self, path: str | os.PathLike) -> str:
+        """Write the result to a netCDF file atomically (draws in nats)."""
+        ds = self.data.copy()
+        ds.attrs["units"] = self.units
+        ds = ds.assign_coords({c: ds[c].values.astype(str) for c in self._LABELS})
+        return _atomic_netcdf(ds, Path(path))
+
+    @classmethod
+    def load(cls, path: str | os.PathLike):
+        """Read a result written by :meth:`save`."""
+        import xarray as xr
+
+        path = Path(path)
+        if not path.exists():
+            raise FileNotFoundError(f"{cls.__name__}.load: no file at {str(path)!r}.")
+        with xr.open_dataset(path, engine="h5netcdf") as ds:
+            ds = ds.load()
+        units = ds.attrs.pop("units", "nats")
+        ds = ds.assign_coords({c: ds[c].values.astype(object) for c in cls._LABELS})
+        return cls(ds, units)
+
+
+class MIMatrix(LabelledDraws):
     """MI draws for many pairs: an xarray Dataset with the draws in nats, dims
     ``(x_var, y_var, chain, draw)``, and the tables and plots over it.
 
@@ -885,20 +920,9 @@ class MIMatrix:
         What every table and plot shows; change with :meth:`to`.
     """
 
-    def __init__(self, data, units: str = "nats") -> None:
-        convert_units(0.0, units)
-        self.data = data
-        self.units = units
+    _LABELS = ("x_var", "y_var")
 
     # -- views ---------------------------------------------------------------------------------
-    @property
-    def method(self) -> str:
-        return str(self.data.attrs["method"])
-
-    @property
-    def kind(self) -> str:
-        return str(self.data.attrs["kind"])
-
     @property
     def symmetric(self) -> bool:
         return bool(self.data.attrs["symmetric"])
@@ -916,10 +940,6 @@ class MIMatrix:
         """The draws in ``self.units``, shape (x_var, y_var, chain, draw); NaN on the diagonal
         of a symmetric matrix."""
         return convert_units(self.data["mi"].values, self.units)
-
-    def to(self, units: str) -> MIMatrix:
-        """The same matrix shown in other units ("nats" or "bits"); the data stay in nats."""
-        return MIMatrix(self.data, units)
 
     def _flat(self) -> np.ndarray:
         d = self.draws
@@ -1204,32 +1224,6 @@ class MIMatrix:
         if own_figure:
             ax.figure.tight_layout()
         return ax
-
-    # -- files ---------------------------------------------------------------------------------
-    def save(self, path: str | os.PathLike) -> str:
-        """Write the matrix to a netCDF file atomically (draws in nats)."""
-        ds = self.data.copy()
-        ds.attrs["units"] = self.units
-        ds = ds.assign_coords(
-            x_var=ds["x_var"].values.astype(str), y_var=ds["y_var"].values.astype(str)
-        )
-        return _atomic_netcdf(ds, Path(path))
-
-    @classmethod
-    def load(cls, path: str | os.PathLike) -> MIMatrix:
-        """Read a matrix written by :meth:`save`."""
-        import xarray as xr
-
-        path = Path(path)
-        if not path.exists():
-            raise FileNotFoundError(f"MIMatrix.load: no file at {str(path)!r}.")
-        with xr.open_dataset(path, engine="h5netcdf") as ds:
-            ds = ds.load()
-        units = ds.attrs.pop("units", "nats")
-        ds = ds.assign_coords(
-            x_var=ds["x_var"].values.astype(object), y_var=ds["y_var"].values.astype(object)
-        )
-        return cls(ds, units)
 
     def __repr__(self) -> str:
         shape = f"{len(self.x_names)} x {len(self.y_names)}"

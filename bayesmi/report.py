@@ -10,6 +10,11 @@
 - ``report_<name>.nc``: each result as netCDF (``bm.load`` reads it back);
 - ``report_summary.csv``: the summaries in one table.
 
+Given a :class:`~bayesmi.layers.LayerMI` (``bm.layer_mi``, ``bm.LayerTracker``), the page has a
+"Layers" section too (the tidy table, each layer's MI with its interval, the curves over the
+epochs and the information plane where tracked), ``report_layers.nc`` holds the whole result,
+and every (layer, target) of the last epoch is one result below it.
+
 The files are written as one set (:func:`bayesmi._io.atomic_write_set`): all to temporary names,
 then renamed into place with the page last, through a journal that the next write (or
 :func:`verify`) completes if a kill interrupted the renames; so a reader sees all old or all new
@@ -99,6 +104,33 @@ def _figures(r: MIResult) -> list[tuple[str, str]]:
     return figs
 
 
+def _layer_section(layers, hdi_prob: float) -> list[str]:
+    """HTML of a LayerMI: its table and figures."""
+    import matplotlib.pyplot as plt
+
+    table = layers.to_dataframe(hdi_prob)
+    parts = [
+        "<h2>Layers</h2>",
+        f"<p>{html.escape(repr(layers))}. Rows with bound 'lower' were reduced by PCA: lower "
+        "bounds (docs/layers.md).</p>",
+        table.to_html(index=False, float_format=lambda v: f"{v:.4g}"),
+    ]
+    for target in layers.targets:
+        fig, ax = plt.subplots(figsize=(6, 3.5))
+        layers.plot(hdi_prob, target=target, ax=ax)
+        parts += [f"<h3>I(T; {html.escape(target)})</h3>", f"<img src='data:image/png;base64,"
+                  f"{_png(fig)}'>"]  # fmt: skip
+        if layers.tracked:
+            fig, ax = plt.subplots(figsize=(6, 3.5))
+            layers.plot_epochs(target, hdi_prob, ax=ax)
+            parts.append(f"<img src='data:image/png;base64,{_png(fig)}'>")
+    if layers.tracked and "input" in layers.targets and len(layers.targets) == 2:
+        fig, ax = plt.subplots(figsize=(6, 4.5))
+        layers.plot_information_plane("input", hdi_prob=hdi_prob, ax=ax)
+        parts += ["<h3>Information plane</h3>", f"<img src='data:image/png;base64,{_png(fig)}'>"]
+    return parts
+
+
 def _citations(named: dict[str, MIResult]) -> list[str]:
     from bayesmi.estimators import REGISTRY
 
@@ -127,7 +159,9 @@ def report(
 
     Parameters
     ----------
-    results : MIResult, list of MIResult or dict of name to MIResult
+    results : MIResult, list of MIResult, dict of name to MIResult, or LayerMI
+        A :class:`~bayesmi.layers.LayerMI` adds a "Layers" section; its (layer, target)
+        estimates at the last epoch are the results.
     path : path of the HTML file; companions are written beside it.
     title : str
     call : str, optional
@@ -147,14 +181,20 @@ def report(
     import pandas as pd
 
     from bayesmi import arviz_io
+    from bayesmi.layers import LayerMI
 
-    named = _named(results)
+    layers = results if isinstance(results, LayerMI) else None
+    named = _named(layers.results() if layers is not None else results)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     recover(path)  # a set a kill left half renamed is finished before it is replaced
     stem = path.with_suffix("")
     written: dict[str, str] = {}
     files: list[tuple[Path, object]] = []
+    if layers is not None:
+        layers_nc = Path(f"{stem}_layers.nc")
+        files.append((layers_nc, lambda tmp: layers.save(tmp)))
+        written["nc:layers"] = str(layers_nc)
     tables = []
     for name, r in named.items():
         nc = Path(f"{stem}_{name}.nc")
@@ -187,6 +227,8 @@ def report(
         "What each kind of draw captures: bootstrap and subsample draws, sampling variability; "
         "posterior draws, model uncertainty; none of them the estimator's bias.</p>",
     ]
+    if layers is not None:
+        parts += _layer_section(layers, hdi_prob)
     by_quantity: dict[str, dict[str, MIResult]] = {}
     for name, r in named.items():
         by_quantity.setdefault(r.quantity, {})[name] = r

@@ -12,7 +12,13 @@ __all__ = ["KINDS", "QUANTITIES", "MIResult", "convert_units"]
 #: What the draws are, and so what their spread captures (see docs/intervals.md).
 KINDS = ("posterior", "variational", "bootstrap", "block_bootstrap", "subsample", "ensemble")
 #: The quantity the draws are of, and how it is written.
-QUANTITIES = {"mi": "I(X;Y)", "cmi": "I(X;Y|Z)", "kl": "KL(p_X || p_Y)"}
+QUANTITIES = {
+    "mi": "I(X;Y)",
+    "cmi": "I(X;Y|Z)",
+    "kl": "KL(p_X || p_Y)",
+    # a paired difference between two estimates (bayesmi.layers.LayerMI.diff)
+    "mi_diff": "I(T_b;Y) - I(T_a;Y)",
+}
 UNITS = ("nats", "bits")
 #: What an estimate bounds: None (it estimates the quantity), "lower" or "upper".
 BOUNDS = (None, "lower", "upper")
@@ -39,7 +45,9 @@ class MIResult:
         What the draws are: one of ``KINDS``. The docs say, per method, what spread they
         capture (sampling variability, model uncertainty, training randomness) and what they
         do not (the estimator's bias).
-    quantity : {"mi", "cmi", "kl"}
+    quantity : {"mi", "cmi", "kl", "mi_diff"}
+        ``"mi_diff"``: a paired difference of two MI estimates, draw by draw
+        (:meth:`bayesmi.layers.LayerMI.diff`); it may be negative.
     units : {"nats", "bits"}
         The units every accessor and printout uses; change with :meth:`to`.
     method : str
@@ -58,6 +66,9 @@ class MIResult:
         Set where the method estimates a bound on the quantity, not the quantity (InfoNCE,
         NWJ and Donsker-Varadhan critics, latent MI by the data-processing inequality): the
         printout says so and :meth:`at_least` reads the draws as "MI >= a with probability p".
+    note : str
+        One line that the printout ends with, where the method has something to say about what
+        the draws mean (``gcmi``: exact under a Gaussian copula, a lower bound otherwise).
     groups : dict of str to xarray.Dataset
         Further ArviZ groups that travel with the result, such as a sampler's ``sample_stats``
         and the ``observed_data`` (``bayes_gmm``); kept by :meth:`to_inferencedata`,
@@ -80,6 +91,7 @@ class MIResult:
     extras: dict[str, np.ndarray] = field(default_factory=dict)
     model: Any = field(default=None, compare=False)
     bound: str | None = None
+    note: str = ""
     groups: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
@@ -244,6 +256,8 @@ class MIResult:
                 f"; a {self.bound} bound: {QUANTITIES[self.quantity]} {sign} {a:.3f} "
                 f"{self.units} with probability 0.95"
             )
+        if self.note:
+            text += f"; {self.note}"
         return text
 
     __str__ = __repr__

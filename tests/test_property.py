@@ -20,6 +20,7 @@ CHEAP = {
     "gmm": {"n_bootstrap": 2, "max_components": 2},
     "ksg": {"n_draws": 4, "n_permutations": 0},
     "bins": {"n_bootstrap": 3, "n_permutations": 0},
+    "gcmi": {"n_draws": 20},
     "bayes_gmm": {"draws": 20, "tune": 20, "chains": 1, "max_components": 1},
     "neural": {"n_critics": 1, "max_iterations": 20, "eval_every": 10},
     "latent": {"n_repeats": 1, "max_epochs": 2},

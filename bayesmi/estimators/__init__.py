@@ -3,6 +3,7 @@
 from bayesmi.estimators.base import REGISTRY, Estimator, cite, get_estimator, register
 from bayesmi.estimators.bayes_gmm import BayesGMMMI
 from bayesmi.estimators.bins import BinsMI
+from bayesmi.estimators.gcmi import CopulaWarning, GaussianCopulaMI
 from bayesmi.estimators.gmm import GMMMI
 from bayesmi.estimators.ksg import KSGMI, HighMIWarning
 from bayesmi.estimators.latent import LatentMI, LatentModel
@@ -14,7 +15,9 @@ __all__ = [
     "REGISTRY",
     "BayesGMMMI",
     "BinsMI",
+    "CopulaWarning",
     "Estimator",
+    "GaussianCopulaMI",
     "HighMIWarning",
     "InfoNCECeilingWarning",
     "LatentMI",

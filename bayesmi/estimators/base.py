@@ -45,6 +45,36 @@ def get_estimator(method: str) -> type[Estimator]:
     return REGISTRY[method]
 
 
+def check_method_params(
+    method: str,
+    params: dict[str, Any],
+    *,
+    caller: str,
+    own: tuple[str, ...] = (),
+    own_hint: str = "",
+) -> type[Estimator]:
+    """The class registered under ``method``, once ``params`` are known to be its
+    hyperparameters and none of ``own`` (those the caller sets itself; ``own_hint`` says why,
+    after the list of them)."""
+    if not isinstance(method, str) or method not in REGISTRY:
+        raise ValueError(
+            f"{caller}: method must be one of {sorted(REGISTRY)}, got {method!r}. "
+            "See bm.methods() for what each one does."
+        )
+    cls = REGISTRY[method]
+    valid = set(cls._param_names())
+    clash = sorted(set(params) & set(own))
+    if clash:
+        raise TypeError(f"{caller}: {clash} {own_hint}")
+    unknown = sorted(set(params) - valid)
+    if unknown:
+        raise TypeError(
+            f"{caller}: method {method!r} has no parameter(s) {unknown}; its parameters are "
+            f"{sorted(valid - set(own))}."
+        )
+    return cls
+
+
 def cite(method: str) -> str:
     """How to cite a registered method (``bm.cite("gmm")``): the papers it implements."""
     return get_estimator(method).cite()
@@ -93,6 +123,10 @@ class Estimator:
     summary: ClassVar[str] = ""
     #: The papers the method implements, one full reference each (``cite()`` prints them).
     references: ClassVar[tuple[str, ...]] = ()
+    #: Draw i is computed on a resample of the rows fixed by (seed, n) alone, so the draws of two
+    #: estimates with one seed on data of one length pair up (bayesmi.layers: paired differences
+    #: between layers). tests/test_layers.py checks it for every method that sets it.
+    aligned_draws: ClassVar[bool] = False
 
     @classmethod
     def cite(cls) -> str:

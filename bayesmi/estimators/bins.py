@@ -193,6 +193,8 @@ class BinsMI(Estimator):
 
     name = "bins"
     kind = "bootstrap"
+    # Draw i's bootstrap counts come from np.random.default_rng(child i) of the first seed.
+    aligned_draws = True
     summary = (
         "Histogram MI (equal-width or equal-frequency bins, joint bins for vectors), "
         "Miller-Madow or jackknife bias correction; draws from the bootstrap."

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from bayesmi import intervals, mixture
+from bayesmi.copula import check_marginals, refuse_kl, scores_of
 from bayesmi.em import (
     INIT_METHODS,
     FitError,
@@ -334,6 +335,15 @@ class GMMMI(MixtureVerbs, Estimator):
         permutation test whose statistic is the KSG estimate (``bayesmi.independence``).
         Where it does not reject at the 0.1 level the interval starts at 0 and the printout
         says "no dependence detected". 0 skips the test.
+    marginals : {"auto", "copula", "raw"}, default="auto"
+        "copula": each continuous column of x, y (and z) is first mapped to normal scores by
+        its empirical distribution function (:mod:`bayesmi.copula`), once on the full data, so
+        that the mixture models only the dependence: heavy tails, skew and sharp edges of the
+        margins no longer need components (MI is unchanged by such maps). A categorical y stays
+        categorical; refused for ``kl_marginals``. The fitted mixtures (``model``, extras) are
+        then in normal scores. "auto" (the default) is "copula" for MI and conditional MI and
+        "raw" for KL; "raw" models the values as given. Measured in docs/gmm.md, "Marginals do
+        not matter": on the panel's heavy-tailed and skewed cases the copula halved the RMSE.
     seed : int or None, default=None
         One seed for every random choice; the same seed gives the same draws for any n_jobs.
     n_jobs : int, default=1
@@ -352,6 +362,8 @@ class GMMMI(MixtureVerbs, Estimator):
     name = "gmm"
     min_samples_per_dim = MIN_SAMPLES_PER_DIM
     kind = "bootstrap"
+    # Draw i's bootstrap counts come first from np.random.default_rng(child i + 1) (see _draw).
+    aligned_draws = True
     summary = (
         "Gaussian mixtures fitted by EM, components chosen by cross-validation (again on every "
         "resample), MI by quadrature or Monte Carlo; draws from the bootstrap."
@@ -390,6 +402,7 @@ class GMMMI(MixtureVerbs, Estimator):
         categorical: bool = False,
         interval: str = "calibrated",
         n_permutations: int = 50,
+        marginals: str = "auto",
         seed: int | None = None,
         n_jobs: int = 1,
         progress: bool = True,
@@ -414,6 +427,7 @@ class GMMMI(MixtureVerbs, Estimator):
         self.categorical = categorical
         self.interval = interval
         self.n_permutations = n_permutations
+        self.marginals = marginals
         self.seed = seed
         self.n_jobs = n_jobs
         self.progress = progress
@@ -436,6 +450,7 @@ class GMMMI(MixtureVerbs, Estimator):
         check_choice(self.mi_method, "mi_method", MI_METHODS, caller=c)
         check_choice(self.interval, "interval", intervals.SCHEMES, caller=c)
         check_positive_int(self.n_permutations, "n_permutations", caller=c, minimum=0)
+        check_marginals(self.marginals, caller=c)
         for name in ("tol", "reg_covar", "threshold", "se_rule"):
             check_nonnegative(getattr(self, name), name, caller=c)
         if self.block_length not in (None, "auto"):
@@ -484,6 +499,11 @@ class GMMMI(MixtureVerbs, Estimator):
 
     # -- the verbs (estimate, kl_marginals: MixtureVerbs) --------------------------------------
     def _run(self, quantity: str, parts: list[np.ndarray]) -> MIResult:
+        raw = parts  # for the data hash and the independence test
+        if self.marginals == "copula" and quantity == "kl":
+            refuse_kl(type(self).__name__)
+        if self.marginals == "copula" or (self.marginals == "auto" and quantity != "kl"):
+            parts = scores_of(parts, caller=type(self).__name__)
         u = np.hstack(parts)
         shift, scale = u.mean(0), u.std(0)
         ut = np.ascontiguousarray(((u - shift) / scale).T)
@@ -503,7 +523,7 @@ class GMMMI(MixtureVerbs, Estimator):
         return self._result(
             out,
             quantity,
-            tuple(parts) + (None,) * (3 - len(parts)),
+            tuple(raw) + (None,) * (3 - len(raw)),
             extras,
             pointwise,
             full,
@@ -524,8 +544,9 @@ class GMMMI(MixtureVerbs, Estimator):
                 f"{c}: class {int(counts.argmin())} of y has {counts.min()} samples, fewer than "
                 f"the {self._min_samples} needed to fit its mixture. Merge rare classes."
             )
-        shift, scale = x.mean(0), x.std(0)
-        ut = np.ascontiguousarray(((x - shift) / scale).T)
+        u = scores_of([x], caller=c)[0] if self.marginals != "raw" else x
+        shift, scale = u.mean(0), u.std(0)
+        ut = np.ascontiguousarray(((u - shift) / scale).T)
         seeds = spawn_seeds(self.seed, self.n_bootstrap + 1)
         rng = np.random.default_rng(seeds[0])
         sels = [self._select(ut[:, labels == k], rng) for k in range(len(counts))]

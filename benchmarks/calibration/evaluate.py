@@ -52,7 +52,7 @@ VARIANTS = {
     "basic": {"scheme": "basic"},
     **{f"bc s{v}": {"scheme": "calibrated", "scale": v} for v in (1.0, 1.1, 1.2, 1.3, 1.4, 1.5)},
     **{f"full s{v}": {"scheme": "calibrated", "scale": v, "bias_nats": 0.0}
-       for v in (1.0, 1.1, 1.2, 1.3, 1.4, 1.5)},
+       for v in (1.0, 1.1, 1.2, 1.3, 1.35, 1.4, 1.5)},
     **{f"mean s{v}": {"scheme": "calibrated", "scale": v, "full_is_mean": True}
        for v in (1.0, 1.1, 1.2, 1.3, 1.4, 1.5, 1.6)},
     **{f"extrap s{v}": {"scheme": "calibrated", "scale": v, "extrap": True}

@@ -1,0 +1,145 @@
+"""Normal scores (bayesmi.copula): exact values, invariance, ties, weights."""
+
+import warnings
+
+import numpy as np
+import pytest
+from scipy.special import ndtri
+
+from bayesmi import copula
+from bayesmi.exceptions import BayesMIWarning
+
+
+def test_exact_values_of_small_inputs():
+    # Ranks 2, 3, 1 of n = 3: Phi^-1((r - 1/2) / 3).
+    got = copula.normal_scores(np.array([3.0, 10.0, -1.0]))
+    np.testing.assert_allclose(got, ndtri(np.array([1.5, 2.5, 0.5]) / 3), rtol=0, atol=1e-15)
+    assert got[0] == 0.0  # the median of an odd n scores exactly 0
+
+
+def test_each_column_holds_the_n_scores_and_sums_to_zero():
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((501, 3)) ** 3
+    s = copula.normal_scores(a)
+    expected = ndtri((np.arange(1, 502) - 0.5) / 501)
+    for j in range(3):
+        np.testing.assert_array_equal(np.sort(s[:, j]), expected)
+        assert abs(s[:, j].sum()) < 1e-12  # symmetric scores
+
+
+@pytest.mark.parametrize("f", [np.exp, lambda a: a**3, np.arctan, lambda a: 5 * a - 2])
+def test_invariant_under_strictly_increasing_maps(f):
+    rng = np.random.default_rng(1)
+    a = rng.standard_normal((400, 2))
+    np.testing.assert_array_equal(copula.normal_scores(f(a)), copula.normal_scores(a))
+
+
+def test_ties_get_the_mid_rank_score_and_warn():
+    # Values 1, 2, 2, 3: ranks 1, 2.5, 2.5, 4 -> Phi^-1((r - 1/2) / 4).
+    with pytest.warns(copula.TiesWarning, match=r"x has 50% of its values tied"):
+        got = copula.normal_scores(np.array([1.0, 2.0, 2.0, 3.0]))
+    np.testing.assert_allclose(got, ndtri(np.array([0.5, 2.0, 2.0, 3.5]) / 4), atol=1e-15)
+    assert issubclass(copula.TiesWarning, BayesMIWarning)
+
+
+def test_a_few_ties_do_not_warn_and_the_fraction_is_stated():
+    a = np.arange(100.0)
+    a[1] = a[0]  # 2% of the values tied: below TIES_FRACTION (5%)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        copula.normal_scores(a)
+    b = np.arange(100.0)
+    b[:6] = 0.0  # 6% tied
+    with pytest.warns(copula.TiesWarning, match=r"column 1 has 6%.*more than 5%"):
+        copula.normal_scores(np.column_stack([a, b]), name="y")
+
+
+def test_counts_as_weights_equal_the_scores_of_the_resample():
+    rng = np.random.default_rng(2)
+    a = rng.standard_normal(50)
+    counts = np.bincount(rng.integers(0, 50, 50), minlength=50)
+    weighted = copula.normal_scores(a, weights=counts, warn_ties=False)
+    resample = np.repeat(a, counts)
+    direct = copula.normal_scores(resample, warn_ties=False)
+    # Each kept point's score is the mid-rank score of its block of copies in the resample.
+    np.testing.assert_allclose(np.sort(weighted[counts > 0]), np.unique(direct), atol=1e-12)
+    # A point left out of the resample scores between the resample's neighbours around it.
+    order = np.argsort(a)
+    u = weighted[order]
+    assert np.all(np.diff(u) >= 0) and np.isfinite(u).all()
+
+
+def test_bad_weights_are_refused():
+    with pytest.raises(ValueError, match=r"weights must be 3 non-negative numbers"):
+        copula.normal_scores(np.array([1.0, 2.0, 3.0]), weights=np.array([1.0, -1.0, 1.0]))
+
+
+def test_check_marginals_names_the_option():
+    assert copula.check_marginals("copula", "KSGMI") == "copula"
+    with pytest.raises(
+        ValueError, match=r"KSGMI: marginals must be one of \('raw', 'copula', 'auto'\)"
+    ):
+        copula.check_marginals("ranks", "KSGMI")
+
+
+# -- the marginals= option of ksg and gmm ---------------------------------------------------------
+@pytest.mark.parametrize(
+    ("method", "kw"),
+    [("ksg", {"n_draws": 60, "n_permutations": 0}), ("gmm", {"n_bootstrap": 20})],
+)
+def test_copula_marginals_recover_a_transformed_gaussian(method, kw):
+    import bayesmi as bm
+    from bayesmi import truth
+
+    x, y, mi_true = truth.transformed_gaussian(0.6, 1500, fx="exp", fy="half_cube", seed=40)
+    r = bm.estimate(x, y, method=method, marginals="copula", seed=0, progress=False, **kw)
+    assert r.provenance["params"]["marginals"] == "copula"
+    # The data hash is of the data given, not of the scores.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", bm.CoverageWarning)  # gmm's edge test on raw exp(x)
+        raw = bm.estimate(x, y, method=method, seed=0, progress=False, **kw)
+    assert r.provenance["data_sha256"] == raw.provenance["data_sha256"]
+    assert abs(r.mean - mi_true) < 4 * r.sd  # 4 sds: ~6e-5 false alarms
+
+
+def test_copula_marginals_are_invariant_to_monotone_maps():
+    import bayesmi as bm
+    from bayesmi import truth
+
+    x, y, _ = truth.correlated_gaussian(0.6, 600, seed=41)
+    kw = {"method": "gmm", "marginals": "copula", "n_bootstrap": 5, "seed": 1, "progress": False}
+    a = bm.estimate(x, y, **kw)
+    b = bm.estimate(np.exp(x), y**3, **kw)
+    np.testing.assert_array_equal(a.draws_nats, b.draws_nats)
+
+
+def test_copula_marginals_keep_a_categorical_y():
+    import bayesmi as bm
+    from bayesmi import truth
+
+    x, labels, _ = truth.discrete_uniform_shift(600, seed=42)
+    warnings.simplefilter("ignore", bm.HighMIWarning)  # k to 2k at n = 600; not the point here
+    r = bm.estimate(np.exp(x), labels, method="ksg", discrete_y=True, marginals="copula", seed=0,
+                    progress=False, n_draws=20, n_permutations=0)  # fmt: skip
+    s = bm.estimate(x, labels, method="ksg", discrete_y=True, marginals="copula", seed=0,
+                    progress=False, n_draws=20, n_permutations=0)  # fmt: skip
+    np.testing.assert_array_equal(r.draws_nats, s.draws_nats)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", bm.CoverageWarning)
+        g = bm.estimate(np.exp(x), labels, method="gmm", categorical=True, marginals="copula",
+                        n_bootstrap=4, seed=0, progress=False)  # fmt: skip
+    assert g.quantity == "mi" and np.isfinite(g.draws_nats).all()
+
+
+@pytest.mark.parametrize("method", ["ksg", "gmm"])
+def test_copula_marginals_refused_for_kl_and_checked(method):
+    import bayesmi as bm
+    from bayesmi import truth
+
+    x, y, _ = truth.correlated_gaussian(0.6, 300, seed=43)
+    with pytest.raises(ValueError, match=r"marginals='copula' is not available for KL"):
+        bm.kl_marginals(x, y, method=method, marginals="copula", progress=False)
+    with pytest.raises(
+        ValueError, match=r"marginals must be one of \('raw', 'copula', 'auto'\), got 'rank'"
+    ):
+        bm.estimate(x, y, method=method, marginals="rank", progress=False)
