@@ -18,25 +18,78 @@ empty spare component would otherwise fall into a funnel and make the sampler di
 
 Compiled models are kept per structure (K, D, priors, sampler), and new data are swapped in
 (``pm.Data``; nutpie's ``with_data``), so a second data set of the same shape of model pays no
-compilation.
+compilation. Between processes, JAX's persistent compilation cache keeps the compiled XLA code on
+disk (:func:`jax_cache_dir`: ``$BAYESMI_JAX_CACHE``, else the user's cache directory), so a
+second Python process fitting the same shape of model skips XLA's compilation.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-__all__ = ["Priors", "fit_advi", "sample_nuts"]
+__all__ = ["JAX_CACHE_ENV", "Priors", "fit_advi", "jax_cache_dir", "sample_nuts"]
 
 LOG_2PI = float(np.log(2.0 * np.pi))
 #: Compiled models by structure; a handful at most in one session.
 _CACHE: dict[tuple, Any] = {}
 _CACHE_MAX = 8
+
+#: The environment variable that says where JAX's persistent compilation cache for bayes_gmm's
+#: models lives: a directory, or "off" (or empty) to leave JAX's cache settings alone.
+JAX_CACHE_ENV = "BAYESMI_JAX_CACHE"
+
+
+def jax_cache_dir() -> Path | None:
+    """The directory where bayes_gmm keeps JAX's compiled models between Python processes.
+
+    ``$BAYESMI_JAX_CACHE`` when set ("off" or empty: None, no cache set by bayesmi); else
+    ``jax`` in bayesmi's user cache directory (platformdirs' ``user_cache_dir("bayesmi")``
+    where platformdirs is installed: ``~/.cache/bayesmi/jax`` on Linux,
+    ``~/Library/Caches/bayesmi/jax`` on macOS; without it ``$XDG_CACHE_HOME/bayesmi/jax`` or
+    ``~/.cache/bayesmi/jax``). A setting of JAX's own (``jax_compilation_cache_dir``, e.g. from
+    ``JAX_COMPILATION_CACHE_DIR``) is left as it is and wins.
+
+    The cache only saves time; deleting the directory is always safe::
+
+        import shutil
+        from bayesmi.bayes_model import jax_cache_dir
+        shutil.rmtree(jax_cache_dir(), ignore_errors=True)
+    """
+    env = os.environ.get(JAX_CACHE_ENV)
+    if env is not None:
+        return None if env.strip().lower() in ("", "off", "0", "false", "none") else Path(env)
+    try:
+        from platformdirs import user_cache_dir
+    except ImportError:
+        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "bayesmi"
+    else:
+        base = Path(user_cache_dir("bayesmi", appauthor=False))
+    return base / "jax"
+
+
+def _use_jax_cache() -> None:
+    """Point JAX's persistent compilation cache at :func:`jax_cache_dir`, unless JAX has a cache
+    directory of its own already (set by the user or by an earlier call)."""
+    import jax
+
+    if jax.config.jax_compilation_cache_dir:
+        return
+    path = jax_cache_dir()
+    if path is None:
+        return
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError:  # a read-only home: compile as before
+        return
+    jax.config.update("jax_compilation_cache_dir", str(path))
 
 
 @dataclass(frozen=True)
@@ -215,6 +268,7 @@ def sample_nuts(
             def make():
                 model = build_model(u, n_components, priors)
                 if nutpie_backend == "jax":
+                    _use_jax_cache()
                     # freeze_model=False keeps the data a shared input (nutpie freezes it into
                     # the JAX graph by default), so ``with_data`` can swap in new data.
                     return nutpie.compile_pymc_model(

@@ -5,8 +5,14 @@ after 1000 tuning steps, in at most 60 s with R-hat(mi) <= 1.01 and no divergenc
 at most 5 minutes (NUTS or ADVI, stated).
 
 Each case runs in a fresh Python process, so the time includes importing PyMC and compiling the
-model. ``--cold`` also points PyTensor at an empty compile directory and turns numba's disk cache
-off, as on a fresh machine; without it a second run reuses what the first compiled.
+model. ``--cold`` also points PyTensor at an empty compile directory, turns numba's disk cache
+off and gives JAX an empty persistent cache, as on a fresh machine; without it a second run
+reuses what the first compiled. ``--jax-cache DIR`` sets bayes_gmm's JAX cache directory
+(``BAYESMI_JAX_CACHE``; "off" for none): run twice with the same empty DIR to time a fresh
+process with an empty cache, then one with a warm cache.
+
+    OPENBLAS_NUM_THREADS=1 python benchmarks/bayes_gmm_speed.py --cold --jax-cache /tmp/jc  # empty
+    OPENBLAS_NUM_THREADS=1 python benchmarks/bayes_gmm_speed.py --cold --jax-cache /tmp/jc  # warm
 
     OPENBLAS_NUM_THREADS=1 python benchmarks/bayes_gmm_speed.py --cold
     OPENBLAS_NUM_THREADS=1 python benchmarks/bayes_gmm_speed.py --n 10000 --inference advi
@@ -56,9 +62,18 @@ print(json.dumps({
 
 
 def run_case(
-    n: int, inference: str, sampler: str, cold: bool, seed: int, k: int | None, alpha: float
+    n: int,
+    inference: str,
+    sampler: str,
+    cold: bool,
+    seed: int,
+    k: int | None,
+    alpha: float,
+    jax_cache: str | None = None,
 ) -> dict:
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
+    if jax_cache is not None:
+        env["BAYESMI_JAX_CACHE"] = jax_cache
     if cold:
         tmp = tempfile.mkdtemp(prefix="bayesmi-pytensor-")
         env["PYTENSOR_FLAGS"] = ",".join(
@@ -66,7 +81,8 @@ def run_case(
             for f in (env.get("PYTENSOR_FLAGS"), f"base_compiledir={tmp}", "numba__cache=False")
             if f
         )
-        env["JAX_ENABLE_COMPILATION_CACHE"] = "false"  # JAX's persistent cache (off by default)
+        if jax_cache is None:  # JAX's persistent cache, empty
+            env["BAYESMI_JAX_CACHE"] = tempfile.mkdtemp(prefix="bayesmi-jax-")
     payload = json.dumps(
         {"n": n, "inference": inference, "sampler": sampler, "seed": seed, "k": k, "alpha": alpha}
     )
@@ -82,6 +98,7 @@ def main() -> None:
     ap.add_argument("--inference", default="nuts", choices=["nuts", "advi"])
     ap.add_argument("--sampler", default="nutpie", choices=["nutpie", "nutpie-numba", "pymc"])
     ap.add_argument("--cold", action="store_true", help="empty PyTensor and numba caches")
+    ap.add_argument("--jax-cache", default=None, help="BAYESMI_JAX_CACHE for the fit")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument(
         "--n-components", type=int, default=None, help="K (default: cross-validated, as gmm)"
@@ -98,6 +115,7 @@ def main() -> None:
             args.seed,
             args.n_components,
             args.weight_concentration,
+            args.jax_cache,
         )
         load_after = os.getloadavg()[0]
         rhat = "n/a" if res["r_hat"] is None else f"{res['r_hat']:.3f}"

@@ -315,3 +315,37 @@ def test_bad_data():
         cat.estimate(x, np.zeros(50))
     with pytest.raises(ValueError, match="class 1 of y has 3 samples, fewer than the 10"):
         cat.estimate(x, np.r_[np.zeros(47), np.ones(3)])
+
+
+def test_jax_cache_dir_follows_the_environment(monkeypatch, tmp_path):
+    from bayesmi.bayes_model import JAX_CACHE_ENV, jax_cache_dir
+
+    monkeypatch.setenv(JAX_CACHE_ENV, str(tmp_path / "jc"))
+    assert jax_cache_dir() == tmp_path / "jc"
+    for off in ("off", "", "0"):
+        monkeypatch.setenv(JAX_CACHE_ENV, off)
+        assert jax_cache_dir() is None
+    monkeypatch.delenv(JAX_CACHE_ENV)
+    assert jax_cache_dir().parts[-2:] == ("bayesmi", "jax")
+
+
+@pytest.mark.parametrize("jax_own", [False, True])
+def test_jax_persistent_cache_is_set_unless_jax_has_its_own(tmp_path, jax_own):
+    # In a fresh process: JAX's configuration is global to it.
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, BAYESMI_JAX_CACHE=str(tmp_path / "ours"), JAX_PLATFORMS="cpu")
+    env.pop("JAX_COMPILATION_CACHE_DIR", None)
+    if jax_own:
+        env["JAX_COMPILATION_CACHE_DIR"] = str(tmp_path / "theirs")
+    code = (
+        "import jax; from bayesmi.bayes_model import _use_jax_cache; _use_jax_cache(); "
+        "print(jax.config.jax_compilation_cache_dir)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == str(tmp_path / ("theirs" if jax_own else "ours"))
+    assert (tmp_path / "ours").is_dir() != jax_own

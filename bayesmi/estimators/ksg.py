@@ -52,17 +52,35 @@ class HighMIWarning(CoverageWarning):
     """The estimate lies where the estimator is known to be biased low (high MI)."""
 
 
-def _terms(quantity, k, algorithm, x, y, z=None, workers=1) -> np.ndarray:
-    """Per-sample terms of the estimate of ``quantity`` ("mi", "cmi" or "kl")."""
+def _terms(quantity, k, algorithm, x, y, z=None, workers=1, counters=None) -> np.ndarray:
+    """Per-sample terms of the estimate of ``quantity`` ("mi", "cmi" or "kl"); ``counters``
+    from :func:`_counters` (or None) for continuous MI and conditional MI."""
+    return _terms_ks(quantity, (k,), algorithm, x, y, z, workers, counters)[0]
+
+
+def _terms_ks(quantity, ks, algorithm, x, y, z=None, workers=1, counters=None) -> list:
+    """:func:`_terms` for each k in ``ks``; continuous MI and conditional MI share one joint
+    search and the marginal counters between the k's (the same terms to the last bit)."""
     if quantity == "mi" and y.ndim == 1:  # y as integer class labels
-        return knn.ksg_mi_discrete_pointwise(x, y, k)
+        return [knn.ksg_mi_discrete_pointwise(x, y, k) for k in ks]
     if quantity == "mi" and algorithm == "mixed":
-        return knn.mixed_mi_pointwise(x, y, k, workers)
+        return [knn.mixed_mi_pointwise(x, y, k, workers) for k in ks]
     if quantity == "mi":
-        return knn.ksg_mi_pointwise(x, y, k, algorithm, workers)
+        return knn.ksg_mi_pointwise_ks(x, y, ks, algorithm, workers, counters=counters)
     if quantity == "cmi":
-        return knn.ksg_cmi_pointwise(x, y, z, k, workers)
-    return knn.kl_pointwise(x, y, k, workers)
+        return knn.ksg_cmi_pointwise_ks(x, y, z, ks, workers, counters=counters)
+    return [knn.kl_pointwise(x, y, k, workers) for k in ks]
+
+
+def _counters(quantity, algorithm, x, y, z=None):
+    """The marginal counters that a permutation null can reuse from the data it permutes: those
+    of x and y for MI (y shuffled is the same set of points), of (x, z) and z for conditional
+    MI; None where the estimator has none."""
+    if quantity == "mi" and y.ndim == 2 and algorithm in (1, 2):
+        return knn.MarginalCounter(x), knn.MarginalCounter(y)
+    if quantity == "cmi":
+        return knn.MarginalCounter(np.hstack([x, z])), None, knn.MarginalCounter(z)
+    return None
 
 
 def _partition(data, quantity, k, algorithm, task) -> tuple[int, list[float]]:
@@ -81,9 +99,10 @@ def _partition(data, quantity, k, algorithm, task) -> tuple[int, list[float]]:
     ]
 
 
-def _permuted(data, quantity, k, algorithm, seed) -> float:
+def _permuted(data, quantity, k, algorithm, counters, seed) -> float:
     """The estimate after shuffling y: one draw from its distribution under independence (for
-    conditional MI, under conditional independence: y shuffled among neighbours in z)."""
+    conditional MI, under conditional independence: y shuffled among neighbours in z).
+    ``counters``: :func:`_counters` of the unpermuted data, reused by every permutation."""
     x, y, z = data
     rng = np.random.default_rng(seed)
     if quantity == "kl":
@@ -91,7 +110,7 @@ def _permuted(data, quantity, k, algorithm, seed) -> float:
         pooled = np.vstack([x, y])[rng.permutation(2 * len(x))]
         return float(_terms("kl", k, algorithm, pooled[: len(x)], pooled[len(x) :]).mean())
     perm = rng.permutation(len(y)) if z is None else knn.local_permutation(z, rng)
-    return float(_terms(quantity, k, algorithm, x, y[perm], z).mean())
+    return float(_terms(quantity, k, algorithm, x, y[perm], z, counters=counters).mean())
 
 
 def _extrapolate(means: dict[int, float], n: int, full: float) -> float:
@@ -299,8 +318,14 @@ class KSGMI(Estimator):
         data = tuple(
             a if a is None or a.ndim == 1 else knn.prepare(a, rng, jitter, scale) for a in parts
         )
+        # Threads for the searches on the full data, which run here while no worker runs; the
+        # subsample and permutation tasks run on the n_jobs workers with one thread each, so
+        # n_jobs bounds the threads at every moment.
         workers = -1 if self.n_jobs == -1 else max(1, self.n_jobs)
-        full, terms = self._full(data, quantity, self.k, workers)
+        counters = _counters(quantity, self.algorithm, *data)
+        ks = (self.k,) if quantity == "kl" else (self.k, 2 * self.k)
+        terms_ks = _terms_ks(quantity, ks, self.algorithm, *data, workers, counters)
+        full, terms = float(terms_ks[0].mean()), terms_ks[0]
         draws, sizes, means = self._subsample_draws(data, quantity, full, seeds[1])
         extrapolated = _extrapolate(means, len(x), full)
         extras: dict[str, Any] = {
@@ -310,13 +335,13 @@ class KSGMI(Estimator):
         }
         if self.n_permutations > 0:
             extras |= self._permutation_null(
-                partial(_permuted, data, quantity, self.k, self.algorithm),
+                partial(_permuted, data, quantity, self.k, self.algorithm, counters),
                 seeds[2],
                 full,
                 "ksg permutations",
             )
         if quantity != "kl":
-            at_2k = self._full(data, quantity, 2 * self.k, workers)[0]
+            at_2k = float(terms_ks[1].mean())
             extras["estimate_2k_nats"] = np.array([at_2k])
             dims = sum(a.shape[1] for a in data if a is not None and a.ndim == 2)
             if not self._warn_if_biased(full, at_2k, float(draws.std(ddof=1))):
@@ -344,11 +369,6 @@ class KSGMI(Estimator):
             pointwise_nats=terms if quantity == "mi" and not self.discrete_y else None,
             extras=extras,
         )
-
-    def _full(self, data, quantity: str, k: int, workers: int) -> tuple[float, np.ndarray]:
-        """The full-data estimate with k neighbours, and its per-sample terms."""
-        terms = _terms(quantity, k, self.algorithm, *data, workers=workers)
-        return float(terms.mean()), terms
 
     def _subsample_draws(
         self, data, quantity: str, full: float, seed

@@ -1,7 +1,11 @@
 """Score interval constructions on draws collected by ``collect.py``: coverage of the 90%
 interval per case and pooled over MI > 0, the zero cases' rate of reaching 0, and RMSE.
 
-    python -m benchmarks.calibration.evaluate /tmp/cal/gmm_n1000_s0_n_bootstrap-200.npz
+    python -m benchmarks.calibration.evaluate /tmp/cal/gmm_n1000_s0_n_bootstrap-100.npz \
+        "percentile,full s1.2"
+
+The second argument names the constructions (``VARIANTS``); "shown" scores the draws the
+method returned as they are (the defaults, on a fresh panel).
 """
 
 from __future__ import annotations
@@ -35,7 +39,11 @@ def score(data, variants):
             hits, errs = [], []
             for i in idx:
                 ex = data["extrap"][i] if "extrap" in data else np.nan
-                (lo, hi), m = interval(data["raw"][i], data["full"][i], data["p"][i], ex, **kw)
+                if kw.get("shown"):  # the draws the method returned, as they are
+                    r = MIResult(draws_nats=data["shown"][i][None, :], kind="bootstrap")
+                    (lo, hi), m = r.hdi(0.9), r.mean
+                else:
+                    (lo, hi), m = interval(data["raw"][i], data["full"][i], data["p"][i], ex, **kw)
                 t = data["truth"][i]
                 hits.append(lo <= t <= hi)
                 errs.append(m - t)
@@ -48,6 +56,7 @@ def score(data, variants):
 
 
 VARIANTS = {
+    "shown": {"shown": True},
     "percentile": {"scheme": "percentile"},
     "basic": {"scheme": "basic"},
     **{f"bc s{v}": {"scheme": "calibrated", "scale": v} for v in (1.0, 1.1, 1.2, 1.3, 1.4, 1.5)},

@@ -1,0 +1,137 @@
+"""The k-NN engine: counts exact to the integer at ties and boundaries, shared work that changes
+no bit, and the thread budget."""
+
+import threading
+
+import numpy as np
+import pytest
+from scipy.spatial import cKDTree
+
+import bayesmi as bm
+from bayesmi import knn, truth
+
+
+def _tree_count(points, query, radius):
+    """The count the engine used before its count-only path (cKDTree lists every point)."""
+    return cKDTree(points).query_ball_point(query, radius, p=np.inf, return_length=True)
+
+
+def _brute_count(points, query, radius):
+    dist = np.abs(query[:, None, :] - points[None, :, :]).max(axis=2)
+    return (dist <= radius[:, None]).sum(axis=1)
+
+
+@pytest.mark.parametrize("dim", [1, 2, 3, 5])
+@pytest.mark.parametrize("workers", [1, 2])
+def test_counts_equal_the_tree_at_ties_and_boundaries(dim, workers):
+    # Lattice values: many points at exactly the radius along some axis, duplicated points
+    # (distance 0), radii of 0 and of nextafter(lattice step, 0), as algorithm 1 uses.
+    rng = np.random.default_rng(dim)
+    n = 1500
+    p = rng.integers(0, 6, (n, dim)) * 0.1
+    step = rng.integers(0, 4, n) * 0.1
+    for radius in (step, np.nextafter(step, 0), np.nextafter(step, 1), np.zeros(n)):
+        expected = _tree_count(p, p, radius)
+        np.testing.assert_array_equal(expected, _brute_count(p, p, radius))
+        counter = knn.MarginalCounter(p)
+        np.testing.assert_array_equal(counter.count(p, radius, workers), expected)
+        np.testing.assert_array_equal(knn._count_within(p, radius, workers), expected - 1)
+
+
+@pytest.mark.parametrize("dim", [1, 3])
+def test_counter_reused_for_the_same_points_in_another_order(dim):
+    # A permutation null counts y[perm] against the counter built on y: the same set.
+    rng = np.random.default_rng(10 + dim)
+    p = rng.integers(0, 8, (1000, dim)) * 0.25
+    radius = rng.integers(0, 5, 1000) * 0.25
+    perm = rng.permutation(1000)
+    counter = knn.MarginalCounter(p)
+    np.testing.assert_array_equal(
+        counter.count(p[perm], radius), _tree_count(p[perm], p[perm], radius)
+    )
+
+
+@pytest.mark.parametrize("algorithm", [1, 2])
+@pytest.mark.parametrize("dim", [1, 3])
+def test_terms_for_several_k_equal_separate_calls(algorithm, dim):
+    x, y, _ = truth.correlated_gaussian(0.6, n=800, dim=dim, seed=15)
+    rng = np.random.default_rng(0)
+    xs, ys = knn.prepare(x, rng, 1e-10), knn.prepare(y, rng, 1e-10)
+    both = knn.ksg_mi_pointwise_ks(xs, ys, (3, 6), algorithm)
+    for kk, terms in zip((3, 6), both, strict=True):
+        np.testing.assert_array_equal(terms, knn.ksg_mi_pointwise(xs, ys, kk, algorithm))
+    counters = (knn.MarginalCounter(xs), knn.MarginalCounter(ys))
+    perm = rng.permutation(len(ys))
+    np.testing.assert_array_equal(
+        knn.ksg_mi_pointwise(xs, ys[perm], 3, algorithm, counters=counters),
+        knn.ksg_mi_pointwise(xs, ys[perm], 3, algorithm),
+    )
+
+
+def test_conditional_terms_for_several_k_equal_separate_calls():
+    x, y, z, _ = truth.gaussian_cmi(0.7, 1.5, n=800, seed=16)
+    rng = np.random.default_rng(0)
+    xs, ys, zs = (knn.prepare(a.reshape(len(a), -1), rng, 1e-10) for a in (x, y, z))
+    both = knn.ksg_cmi_pointwise_ks(xs, ys, zs, (3, 6))
+    for kk, terms in zip((3, 6), both, strict=True):
+        np.testing.assert_array_equal(terms, knn.ksg_cmi_pointwise(xs, ys, zs, kk))
+
+
+# Draws of the default estimate, computed with bayesmi at commit 98f92ae (main, before the
+# count-only engine and the shared searches; its raw draws equal those of ed54499) by:
+#   x, y, _ = truth.correlated_gaussian(rho, n=600, dim=dim, seed=data_seed)
+#   r = bm.estimate(x, y, method="ksg", seed=0, progress=False)
+# and printed with repr(); the engine's speed work must not move them by one bit.
+PINNED = [
+    (
+        (0.6, 1, 21),
+        [0.2771902641095391, 0.27320114964205605, 0.29779627042431644, 0.30626766786277143],
+        [0.2781063200950946, 0.2752876743922672, 0.2926662008969681, 0.29865195743052536],
+        0.280312305718295,
+        [-0.006748630259330864, 0.014832618071933897],
+        0.25509385028089765,
+    ),
+    (
+        (0.5, 3, 22),
+        [0.4006860940764183, 0.3371814790487806, 0.3878893759845149, 0.43752750868198104],
+        [0.38940452679308857, 0.34453316205376067, 0.3803625665399911, 0.41543609239756557],
+        0.36223700032460365,
+        [0.03925823382811966, 0.03500579549304914],
+        0.3233447585994249,
+    ),
+]
+
+
+@pytest.mark.filterwarnings("ignore::bayesmi.CoverageWarning")  # 6 joint dimensions
+@pytest.mark.parametrize(("case", "shown", "raw", "full", "null", "at_2k"), PINNED)
+def test_default_estimate_draws_are_pinned(case, shown, raw, full, null, at_2k):
+    rho, dim, data_seed = case
+    x, y, _ = truth.correlated_gaussian(rho, n=600, dim=dim, seed=data_seed)
+    r = bm.estimate(x, y, method="ksg", seed=0, progress=False)
+    idx = [0, 1, 99, 199]
+    assert r.draws_nats[0, idx].tolist() == shown
+    assert r.extras["raw_draws_nats"][0, idx].tolist() == raw
+    assert r.extras["full_data_estimate_nats"][0] == full
+    assert r.extras["null_draws_nats"][[0, 49]].tolist() == null
+    assert r.extras["estimate_2k_nats"][0] == at_2k
+
+
+def test_n_jobs_bounds_the_threads(monkeypatch):
+    # The full-data searches run n_jobs threads while no worker runs; each of the n_jobs
+    # workers runs its subsample and permutation searches on one thread.
+    seen = []
+    count = knn.MarginalCounter.count
+
+    def spy(self, query, radius, workers=1):
+        seen.append((threading.current_thread() is threading.main_thread(), workers))
+        return count(self, query, radius, workers)
+
+    monkeypatch.setattr(knn.MarginalCounter, "count", spy)
+    x, y, _ = truth.correlated_gaussian(0.6, n=400, dim=2, seed=17)
+    bm.estimate(
+        x, y, method="ksg", seed=0, progress=False, n_draws=8, n_permutations=4, n_jobs=2,
+        backend="threading",
+    )  # fmt: skip
+    in_workers = {w for main, w in seen if not main}
+    assert in_workers == {1}
+    assert {w for main, w in seen if main} == {2}
