@@ -26,8 +26,12 @@ from bayesmi.exceptions import (
     ComponentLimitWarning,
     ConvergenceWarning,
     CoverageWarning,
+    DeterministicWarning,
+    FewSamplesWarning,
     NumericalErrorWarning,
+    RepeatedRowsWarning,
     SamplerWarning,
+    SparseTableWarning,
 )
 from bayesmi.latent_sweep import LatentSweep, latent_sweep
 from bayesmi.layers import LayerMI, LayerTracker, layer_mi
@@ -62,7 +66,9 @@ __all__ = [
     "ConvergenceWarning",
     "CopulaWarning",
     "CoverageWarning",
+    "DeterministicWarning",
     "Estimator",
+    "FewSamplesWarning",
     "GaussianCopulaMI",
     "HighMIWarning",
     "InfoNCECeilingWarning",
@@ -74,7 +80,9 @@ __all__ = [
     "MIResult",
     "NeuralMI",
     "NumericalErrorWarning",
+    "RepeatedRowsWarning",
     "SamplerWarning",
+    "SparseTableWarning",
     "TiesWarning",
     "__version__",
     "cite",

@@ -6,12 +6,15 @@ from typing import Any
 
 from bayesmi.estimators import REGISTRY, get_estimator
 from bayesmi.result import MIResult
+from bayesmi.validation import check_n_jobs, check_seed
 
 __all__ = ["estimate", "kl_marginals", "methods"]
 
 
 def _build(method: str, seed, n_jobs, progress, params: dict[str, Any]):
     cls = get_estimator(method)
+    check_seed(seed, caller=cls.__name__)
+    check_n_jobs(n_jobs, caller=cls.__name__)
     valid = set(cls._param_names())
     common = {"seed": seed, "n_jobs": n_jobs, "progress": progress}
     unknown = sorted(set(params) - valid)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import warnings
 from pathlib import Path
 from typing import Any
@@ -136,19 +135,12 @@ def _rebuild_model(result: MIResult) -> Any:
 
 
 def save(result: MIResult, path: str | os.PathLike) -> str:
-    """Write ``result`` to a netCDF file atomically: a temporary file in the same folder,
-    renamed over ``path`` only once complete, so a crash never leaves half a file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        to_inferencedata(result).to_netcdf(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return str(path)
+    """Write ``result`` to a netCDF file atomically (:func:`bayesmi._io.atomic_write`): a crash
+    never leaves half a file."""
+    from bayesmi._io import atomic_write
+
+    idata = to_inferencedata(result)
+    return atomic_write(path, lambda tmp: idata.to_netcdf(tmp))
 
 
 def _object_type(path: Path) -> str | None:
@@ -174,9 +166,36 @@ def load(path: str | os.PathLike):
         from bayesmi.layers import LayerMI
 
         return LayerMI.load(path)
-    idata = _az().from_netcdf(path)
-    idata.load()  # read everything now, so the file is not held open
+    try:
+        idata = _az().from_netcdf(path)
+        idata.load()  # read everything now, so the file is not held open
+    except Exception as err:  # not netCDF/HDF5 at all, or damaged
+        raise ValueError(
+            f"load: {str(path)!r} is not a bayesmi result file: it cannot be read as netCDF "
+            f"({type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}). Pass a "
+            "file written by MIResult.save or --out."
+        ) from err
+    attrs = idata.posterior.attrs if "posterior" in idata.groups() else {}
+    quantity = attrs.get("quantity")
+    if quantity not in QUANTITIES or quantity not in idata.posterior or "kind" not in attrs:
+        what = "a netCDF file of another kind"
+        if _is_matrix(path):
+            what = "a saved MIMatrix (load it with bm.load_matrix)"
+        raise ValueError(
+            f"load: {str(path)!r} is not a bayesmi result file: it is {what}. Pass a file "
+            "written by MIResult.save or --out."
+        )
     return from_inferencedata(idata)
+
+
+def _is_matrix(path: Path) -> bool:
+    import xarray as xr
+
+    try:
+        with xr.open_dataset(path) as ds:
+            return {"x_var", "y_var"} <= set(ds.dims)
+    except Exception:
+        return False
 
 
 def dataset(arrays: dict[str, np.ndarray]):

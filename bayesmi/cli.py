@@ -1,18 +1,18 @@
 """The ``bayesmi`` command line, built on click.
 
 Exit codes: 0 success; 2 bad usage (an unknown option, a missing argument, a data file that does
-not exist, an unknown column or method, a malformed ``--param``); 1 failure (the data cannot be
-used, e.g. a non-numeric column or a NaN, or the method fails). Every error is one line on
-stderr that names the file, column or option; never a traceback. Progress bars go to stderr;
+not exist, an unknown column or method, a malformed ``--param`` or one that sets what has its own
+option, an output path that cannot be written, checked before any computation); 1 failure (the
+data cannot be used, e.g. a non-numeric column, a NaN or inf, a damaged file, or the method
+fails). Every error is one line on stderr that names the file, column or option; never a
+traceback (docs/cli.md has the table). Progress bars go to stderr;
 ``--quiet`` hides them and every line but the results.
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
 import sys
-import tempfile
 import warnings
 from pathlib import Path
 
@@ -21,6 +21,14 @@ import click
 __all__ = ["cli", "main"]
 
 _DATA_TYPES = ".csv, .tsv, .parquet, .npy or .npz"
+#: Settings that have their own option: --param may not set them behind its back.
+_OWN_OPTIONS = {
+    "method": "--method",
+    "seed": "--seed",
+    "n_jobs": "--n-jobs",
+    "progress": "--no-progress",
+    "units": "--bits",
+}
 
 
 class _Failure(click.ClickException):
@@ -45,6 +53,9 @@ def _fail_on_errors(fn):
             raise
         except (ValueError, TypeError, OSError, ImportError, KeyError) as err:
             raise _Failure(str(err).strip().splitlines()[0] if str(err) else repr(err)) from err
+        except Exception as err:  # a failure inside a method or a library: still one line
+            first = str(err).strip().splitlines()[0] if str(err).strip() else ""
+            raise _Failure(f"the run failed: {type(err).__name__}: {first}") from err
 
     return wrapper
 
@@ -59,6 +70,11 @@ def _parse_params(values: tuple[str, ...]) -> dict:
         if not sep or not key:
             raise click.BadParameter(
                 f"must look like key=value, got {pair!r}.", param_hint="--param"
+            )
+        if key in _OWN_OPTIONS:
+            raise click.BadParameter(
+                f"{pair!r} would override {_OWN_OPTIONS[key]}; use {_OWN_OPTIONS[key]} instead.",
+                param_hint="--param",
             )
         try:
             out[key] = ast.literal_eval(value)
@@ -80,6 +96,8 @@ def _check_method(method: str) -> str:
 
 def _load_columns(data: str, x: str, y: str, z: str | None):
     """The column groups of a data file; bad columns are usage errors, bad values failures."""
+    import numpy as np
+
     from bayesmi.tables import load_table, select_columns
 
     if Path(data).suffix.lower() not in {".csv", ".tsv", ".parquet", ".npy", ".npz"}:
@@ -90,7 +108,7 @@ def _load_columns(data: str, x: str, y: str, z: str | None):
     try:
         table = load_table(data)
     except (ValueError, OSError) as err:
-        raise _Failure(f"{data}: {err}") from err
+        raise _Failure(f"{data}: {str(err).splitlines()[0]}") from err
     picked = {}
     for name, spec in (("x", x), ("y", y), ("z", z)):
         if spec is None:
@@ -102,6 +120,14 @@ def _load_columns(data: str, x: str, y: str, z: str | None):
     overlap = set(picked["x"]) & set(picked["y"])
     if overlap:
         raise click.BadParameter(f"--x and --y share columns {sorted(overlap)}.", param_hint="--y")
+    for other in ("x", "y"):
+        overlap = set(picked.get("z", ())) & set(picked[other])
+        if overlap:
+            raise click.BadParameter(
+                f"--z and --{other} share columns {sorted(overlap)}: a variable cannot be both "
+                "conditioned on and measured.",
+                param_hint="--z",
+            )
     for name, cols in picked.items():
         for col in cols:
             if not (
@@ -118,13 +144,38 @@ def _load_columns(data: str, x: str, y: str, z: str | None):
                     f"{data}: column {col!r} (--{name}) has missing or NaN values "
                     f"(first at rows {rows}); drop or impute them first."
                 )
+            values = _as_numbers(table[col])
+            if not np.isfinite(values).all():
+                rows = table.index[~np.isfinite(values)].tolist()[:3]
+                raise _Failure(
+                    f"{data}: column {col!r} (--{name}) has infinite values (first at rows "
+                    f"{rows}); drop those rows or replace the values first."
+                )
     return {k: table[v] for k, v in picked.items()}, picked
+
+
+def _as_numbers(series):
+    import pandas as pd
+
+    return pd.to_numeric(series, errors="coerce").to_numpy(dtype=float)
 
 
 def _numeric(series) -> bool:
     import pandas as pd
 
     return bool(pd.to_numeric(series, errors="coerce").notna().all())
+
+
+def _check_output(path: str | None, option: str) -> None:
+    """An output path that cannot be written is a usage error, found before any computation."""
+    from bayesmi._io import check_writable
+
+    if path is None:
+        return
+    try:
+        check_writable(path, option)
+    except ValueError as err:
+        raise click.BadParameter(str(err).partition(": ")[2], param_hint=option) from err
 
 
 def _print_result(result, bits: bool, quiet: bool, picked: dict, out: str | None) -> None:
@@ -203,6 +254,7 @@ def _run_method(
 
     method = _check_method(method)
     params = _parse_params(params)
+    _check_output(out, "--out")
     columns, picked = _load_columns(data, x, y, z)
     common = {"method": method, "seed": seed, "n_jobs": n_jobs, **params}
     common["progress"] = not (no_progress or quiet)
@@ -266,6 +318,7 @@ def compare(data, x, y, z, seed, n_jobs, bits, no_progress, quiet, methods, outp
     names = [m.strip() for m in methods.split(",") if m.strip()]
     for m in names:
         _check_method(m)
+    _check_output(output, "--output")
     columns, _ = _load_columns(data, x, y, z)
     with _run_quietly(quiet):
         comparison = bm.compare(
@@ -302,17 +355,39 @@ def report(results, output, title, quiet):
     """An HTML report (and companions) of saved result files (--out or r.save())."""
     import bayesmi as bm
 
+    _check_output(output, "--output")
     loaded = {}
-    for p in results:
+    for p, name in zip(results, _distinct_names(results), strict=True):
         try:
-            loaded[Path(p).stem.replace(".", "_")] = bm.load(p)
-        except (ValueError, OSError, KeyError) as err:
-            raise _Failure(f"{p} is not a bayesmi result file ({err}).") from err
+            loaded[name] = bm.load(p)
+        except Exception as err:
+            why = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+            if "is not a bayesmi result file" in why:
+                raise _Failure(why.removeprefix("load: ")) from err
+            raise _Failure(f"{p} is not a bayesmi result file ({why}).") from err
     call = "bayesmi report " + " ".join(results) + f" -o {output}"
     written = bm.report(loaded, output, title=title, call=call)
     if not quiet:
         for kind, path in written.items():
             click.echo(f"{kind:>12}: {path}")
+
+
+def _distinct_names(paths) -> list[str]:
+    """One report name per result file: its stem, with its folders' names in front where two
+    files share a stem (a/r.nc and b/r.nc become a_r and b_r), numbered if that is not enough."""
+    import re
+
+    def clean(text: str) -> str:
+        return re.sub(r"[^A-Za-z0-9_-]", "_", text) or "result"
+
+    parts = [Path(p).resolve().with_suffix("").parts for p in paths]
+    names, depth = [], 1
+    while depth <= max(len(p) for p in parts):
+        names = [clean("_".join(p[-depth:])) for p in parts]
+        if len(set(names)) == len(names):
+            return names
+        depth += 1
+    return [f"{n}_{i + 1}" for i, n in enumerate(names)]
 
 
 @cli.command()
@@ -342,6 +417,7 @@ def cite(method) -> None:
 @click.option("--out", default="bayesmi-demo.png", show_default=True, help="The plot file.")
 @click.option("--no-progress", is_flag=True, help="Hide the progress bar.")
 @click.option("-q", "--quiet", is_flag=True, help="Hide the progress bar.")
+@_fail_on_errors
 def demo(rho, n, seed, data_seed, out, no_progress, quiet) -> None:
     """Estimate MI on generated data of known MI (a correlated Gaussian); write a plot."""
     import logging
@@ -357,6 +433,7 @@ def demo(rho, n, seed, data_seed, out, no_progress, quiet) -> None:
     from bayesmi import truth
     from bayesmi.plotting import plot_cv_curve, plot_mixture
 
+    _check_output(out, "--out")
     x, y, mi_true = truth.correlated_gaussian(rho, n, seed=data_seed)
     click.echo(f"data: correlated Gaussian, rho = {rho}, n = {n} (seed {data_seed})")
     click.echo(
@@ -372,14 +449,9 @@ def demo(rho, n, seed, data_seed, out, no_progress, quiet) -> None:
     plot_mixture(r, x, y, ax=axes[1])
     plot_cv_curve(r, ax=axes[2])
     fig.tight_layout()
-    path = Path(out)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".png", dir=path.parent or ".")
-    os.close(fd)
-    try:
-        fig.savefig(tmp, dpi=90)
-        os.replace(tmp, path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
+    from bayesmi._io import atomic_write
+
+    path = atomic_write(out, lambda tmp: fig.savefig(tmp, dpi=90, format="png"))
     click.echo(f"plot written to {path}")
 
 

@@ -5,8 +5,12 @@ __all__ = [
     "ComponentLimitWarning",
     "ConvergenceWarning",
     "CoverageWarning",
+    "DeterministicWarning",
+    "FewSamplesWarning",
     "NumericalErrorWarning",
+    "RepeatedRowsWarning",
     "SamplerWarning",
+    "SparseTableWarning",
 ]
 
 
@@ -36,3 +40,22 @@ class NumericalErrorWarning(BayesMIWarning):
 class SamplerWarning(ConvergenceWarning):
     """MCMC diagnostics failed: divergent transitions, R-hat of the quantity above its limit, or
     a bulk effective sample size below its minimum."""
+
+
+class SparseTableWarning(BayesMIWarning):
+    """A binned estimate from a contingency table with too many cells for its samples: the
+    plug-in's upward bias dominates, and no lower bound is claimed."""
+
+
+class DeterministicWarning(BayesMIWarning):
+    """At the resolution of the samples, y is a function of x (or x of y): for continuous data
+    the MI is infinite or beyond what n samples resolve, and the estimate is a ceiling set by n."""
+
+
+class RepeatedRowsWarning(BayesMIWarning):
+    """Many samples repeat exactly: a k-NN estimator with jitter reads the copies as close
+    neighbours and the estimate is biased high."""
+
+
+class FewSamplesWarning(BayesMIWarning):
+    """Too few samples for the dimension of the data: the model's own fit adds spurious MI."""

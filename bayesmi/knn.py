@@ -54,18 +54,23 @@ __all__ = [
 def prepare(
     a: np.ndarray, rng: np.random.Generator, jitter: float, scale: bool = True
 ) -> np.ndarray:
-    """Scale each column to unit standard deviation and add tiny seeded noise.
+    """Centre each column on its median, scale it to unit standard deviation, add tiny noise.
 
-    The max-norm compares coordinates across variables, so each is put on one scale (as
-    scikit-learn's ``mutual_info_regression`` does). Repeated values would make neighbour
-    distances zero and counts ambiguous; noise of ``jitter`` times the column scale breaks the
-    ties without changing any estimate measurably. ``scale=False`` keeps the units (for KL,
-    which is not invariant to scaling one variable); the noise is then relative to each column's
-    standard deviation.
+    The max-norm compares coordinates across variables, so each is put on one scale (unit
+    standard deviation, as scikit-learn's ``mutual_info_regression`` does, computed without
+    overflow: see :func:`bayesmi.validation.center_scale`). Centring first
+    keeps the noise above float precision: on x + 1e15, noise of 1e-10 added before centring
+    vanished and the estimate moved from 0.194 to 0.282 nats. Repeated values would make
+    neighbour distances zero and counts ambiguous; noise of ``jitter`` times the column scale
+    breaks the ties without changing any estimate measurably. ``scale=False`` keeps the units and
+    the location (for KL, which is not invariant to moving or scaling one variable alone); the
+    noise is then relative to each column's standard deviation.
     """
-    sd = a.std(axis=0)
+    from bayesmi.validation import center_scale
+
+    center, sd = center_scale(a)
     if scale:
-        return a / sd + jitter * rng.standard_normal(a.shape)
+        return (a - center) / sd + jitter * rng.standard_normal(a.shape)
     return a + jitter * sd * rng.standard_normal(a.shape)
 
 

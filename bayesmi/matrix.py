@@ -20,7 +20,6 @@ import itertools
 import json
 import math
 import os
-import tempfile
 import time
 import warnings
 from collections.abc import Iterator, Mapping
@@ -30,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from bayesmi.estimators.base import REGISTRY, check_method_params, data_hash
-from bayesmi.resampling import one_blas_thread, roomy_malloc
+from bayesmi.resampling import _exit_when_orphaned, one_blas_thread, roomy_malloc
 from bayesmi.result import QUANTITIES, MIResult, convert_units
 from bayesmi.validation import check_array, check_choice
 
@@ -296,7 +295,9 @@ class _RemoteTraceback(Exception):
         return str(self.args[0])
 
 
-def _run_chunk(data: dict[str, Any], tasks: list[dict[str, Any]]) -> dict[str, Any]:
+def _run_chunk(
+    data: dict[str, Any], tasks: list[dict[str, Any]], parent: int | None = None
+) -> dict[str, Any]:
     """Estimate a chunk's pairs in turn, in one process, with one BLAS thread (as every
     estimator's own workers use: the draws do not depend on a worker's thread count) and glibc's
     own allocation thresholds (:func:`~bayesmi.resampling.roomy_malloc`: Dask workers fix them).
@@ -305,6 +306,8 @@ def _run_chunk(data: dict[str, Any], tasks: list[dict[str, Any]]) -> dict[str, A
     import pickle
     import traceback
 
+    if parent is not None:
+        _exit_when_orphaned(parent)
     results = []
     with one_blas_thread(), roomy_malloc():
         for t in tasks:
@@ -374,7 +377,8 @@ def _run_local(data, tasks, n_jobs) -> Iterator[dict[str, Any]]:
         batch_size=1,
         pre_dispatch="2 * n_jobs",
     )
-    for out in parallel(delayed(_run_chunk)(*_chunk_data(data, c)) for c in chunker):
+    me = os.getpid()  # workers end themselves if this process dies (resampling)
+    for out in parallel(delayed(_run_chunk)(*_chunk_data(data, c), me) for c in chunker):
         yield from _unpack(out, chunker, errors)
     if errors:
         raise errors[0]
@@ -671,10 +675,27 @@ def _checkpoint_seed(path) -> int | None:
     """The master seed stored in an existing checkpoint, or None."""
     if path is None or not Path(path).exists():
         return None
+    return int(_open_checkpoint(path).attrs["fp_seed"])
+
+
+def _open_checkpoint(path):
+    """The checkpoint's dataset, loaded; a file that is not one is a ValueError naming it."""
     import xarray as xr
 
-    with xr.open_dataset(path, engine="h5netcdf") as ds:
-        return int(ds.attrs["fp_seed"])
+    try:
+        with xr.open_dataset(path, engine="h5netcdf") as ds:
+            ds = ds.load()
+    except Exception as err:
+        raise ValueError(
+            f"{_CALLER}: checkpoint {str(path)!r} is not a bayesmi checkpoint (it cannot be read "
+            f"as netCDF: {type(err).__name__}). Delete it or pass another checkpoint path."
+        ) from err
+    if "fp_seed" not in ds.attrs or "done" not in ds:
+        raise ValueError(
+            f"{_CALLER}: checkpoint {str(path)!r} is a netCDF file but not a bayesmi checkpoint "
+            "(no run fingerprint). Delete it or pass another checkpoint path."
+        )
+    return ds
 
 
 class _State:
@@ -696,10 +717,7 @@ class _State:
             self._resume()
 
     def _resume(self) -> None:
-        import xarray as xr
-
-        with xr.open_dataset(self.path, engine="h5netcdf") as ds:
-            ds = ds.load()
+        ds = _open_checkpoint(self.path)
         stored = {k: ds.attrs.get(f"fp_{k}") for k in self.fingerprint}
         diff = [k for k, v in self.fingerprint.items() if stored[k] != v]
         if diff:
@@ -797,18 +815,10 @@ class _State:
 
 
 def _atomic_netcdf(ds, path: Path) -> str:
-    """Write ``ds`` to ``path`` through a temporary file in the same folder, renamed over it only
-    once complete: a crash never leaves half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        ds.to_netcdf(tmp, engine="h5netcdf")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return str(path)
+    """Write ``ds`` to ``path`` atomically (:func:`bayesmi._io.atomic_write`)."""
+    from bayesmi._io import atomic_write
+
+    return atomic_write(path, lambda tmp: ds.to_netcdf(tmp, engine="h5netcdf"))
 
 
 # -- statistics over the last axis ---------------------------------------------------------------

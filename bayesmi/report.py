@@ -15,8 +15,11 @@ Given a :class:`~bayesmi.layers.LayerMI` (``bm.layer_mi``, ``bm.LayerTracker``),
 epochs and the information plane where tracked), ``report_layers.nc`` holds the whole result,
 and every (layer, target) of the last epoch is one result below it.
 
-Every file is written to a temporary file beside it and renamed into place, so a crash or
-Ctrl-C never leaves half a report. The same results give byte-identical netCDF and CSV files and
+The files are written as one set (:func:`bayesmi._io.atomic_write_set`): all to temporary names,
+then renamed into place with the page last, through a journal that the next write (or
+:func:`verify`) completes if a kill interrupted the renames; so a reader sees all old or all new
+files, never a page with another run's companions. The page records the SHA-256 of each
+companion; :func:`verify` checks them. The same results give byte-identical netCDF and CSV files and
 the same page, the date aside.
 """
 
@@ -28,24 +31,13 @@ import html
 import io
 import json
 import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from bayesmi._io import atomic_write_set, recover
 from bayesmi.result import QUANTITIES, MIResult
 
-__all__ = ["report"]
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+__all__ = ["report", "verify"]
 
 
 def _png(fig) -> str:
@@ -195,14 +187,18 @@ def report(
     named = _named(layers.results() if layers is not None else results)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    recover(path)  # a set a kill left half renamed is finished before it is replaced
     stem = path.with_suffix("")
     written: dict[str, str] = {}
+    files: list[tuple[Path, object]] = []
     if layers is not None:
-        written["nc:layers"] = layers.save(Path(f"{stem}_layers.nc"))
+        layers_nc = Path(f"{stem}_layers.nc")
+        files.append((layers_nc, lambda tmp: layers.save(tmp)))
+        written["nc:layers"] = str(layers_nc)
     tables = []
     for name, r in named.items():
         nc = Path(f"{stem}_{name}.nc")
-        r.save(nc)
+        files.append((nc, _netcdf_writer(r)))
         written[f"nc:{name}"] = str(nc)
         t = r.summary(hdi_prob=hdi_prob)
         t.index = [name]
@@ -211,8 +207,9 @@ def report(
         tables.append(t)
     summary = pd.concat(tables)
     csv = Path(f"{stem}_summary.csv")
-    _atomic_write(csv, summary.to_csv(float_format="%.6g").encode())
+    files.append((csv, summary.to_csv(float_format="%.6g").encode()))
     written["summary"] = str(csv)
+    hashes: dict[str, str] = {}  # filled by atomic_write_set as the companions are written
 
     parts = [
         "<!doctype html><html><head><meta charset='utf-8'>",
@@ -260,7 +257,54 @@ def report(
             f"<p>Results file: <code>{html.escape(Path(written['nc:' + name]).name)}</code></p>",
         ]
     parts += _citations(named)
-    parts.append("</body></html>")
-    _atomic_write(path, "\n".join(parts).encode())
+
+    def page(tmp: str) -> None:
+        rows = "".join(
+            f"<tr><td><code>{html.escape(n)}</code></td><td><code>{h}</code></td></tr>"
+            for n, h in hashes.items()
+        )
+        tail = [
+            "<h2>Files</h2>",
+            "<p>Written with this page, as one set (SHA-256; <code>bayesmi.report.verify</code> "
+            "checks them):</p>",
+            f"<table><tr><th>file</th><th>sha256</th></tr>{rows}</table>",
+            f"<script type='application/json' id='bayesmi-companions'>{json.dumps(hashes)}"
+            "</script>",
+            "</body></html>",
+        ]
+        Path(tmp).write_bytes("\n".join(parts + tail).encode())
+
+    atomic_write_set([*files, (path, page)], hashes)
     written["html"] = str(path)
     return written
+
+
+def _netcdf_writer(r: MIResult):
+    from bayesmi import arviz_io
+
+    idata = arviz_io.to_inferencedata(r)
+    return lambda tmp: idata.to_netcdf(tmp)
+
+
+def verify(path: str | os.PathLike) -> list[str]:
+    """Check a report's page against its companions: the problems found (a companion missing or
+    not the one the page was written with), or an empty list when the set is whole. A set that a
+    kill left half renamed is finished first."""
+    path = Path(path)
+    recover(path)
+    text = path.read_text()
+    start = text.find("id='bayesmi-companions'>")
+    if start < 0:
+        return [f"{path.name}: no record of its companion files (not a bayesmi report?)"]
+    start = text.index(">", start) + 1
+    hashes = json.loads(text[start : text.index("</script>", start)])
+    import hashlib
+
+    problems = []
+    for name, digest in hashes.items():
+        companion = path.with_name(name)
+        if not companion.exists():
+            problems.append(f"{name}: missing")
+        elif hashlib.sha256(companion.read_bytes()).hexdigest() != digest:
+            problems.append(f"{name}: not the file written with {path.name}")
+    return problems

@@ -132,17 +132,30 @@ def roomy_malloc() -> Iterator[None]:
 
 def spawn_seeds(seed: int | np.random.SeedSequence | None, n: int) -> list[np.random.SeedSequence]:
     """``n`` independent child seeds of ``seed`` (None: fresh entropy)."""
+    from bayesmi.validation import check_seed
+
+    check_seed(seed, caller="bayesmi")
     root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
     return root.spawn(n)
 
 
-def resolve_block_length(block_length: int | str | None, n: int) -> int | None:
+def resolve_block_length(
+    block_length: int | str | None, n: int, caller: str = "bayesmi"
+) -> int | None:
     """Block length for the moving-block bootstrap; "auto" is n**(1/3) (Hall, Horowitz & Jing
-    1995, the rate for variance estimation), at least 2."""
+    1995, the rate for variance estimation), at least 2. A length above n / 2 is refused: with
+    fewer than two whole blocks every resample is nearly the data itself (block_length = n gave
+    50 identical draws, sd 0)."""
     if block_length is None:
         return None
     if block_length == "auto":
         return max(2, round(n ** (1 / 3)))
+    if int(block_length) > n // 2:
+        raise ValueError(
+            f"{caller}: block_length must be at most n / 2 = {n // 2} so that a resample joins "
+            f"at least two blocks; got {block_length} for {n} samples. Use a shorter block "
+            "(about the autocorrelation length of the data) or block_length='auto'."
+        )
     return int(block_length)
 
 
@@ -165,9 +178,40 @@ def bootstrap_counts(
     return np.bincount(idx, minlength=n)
 
 
-def _run_chunk(fn: Callable, chunk: list[Any]) -> list[Any]:
+#: How often (seconds) a worker process checks that the process that started it still runs.
+PARENT_POLL_S = 0.5
+_watching: int | None = None
+
+
+def _exit_when_orphaned(parent: int) -> None:
+    """In a worker process started by ``parent`` (loky's workers are its children), a daemon
+    thread that ends the worker once ``parent`` has died (the worker is then re-parented).
+
+    Why: loky's workers leave only when they next read their call queue, so a worker in the
+    middle of a chunk of tasks kept computing for more than a minute after its parent was killed
+    (SIGKILL gives the parent no chance to stop them). Workers that the parent did not start
+    itself (Dask, Ray, a loky pool outliving it by design) are left alone.
+    """
+    global _watching
+    if _watching is not None or os.getpid() == parent or os.getppid() != parent:
+        return
+    _watching = parent
+
+    def watch() -> None:
+        import time
+
+        while os.getppid() == parent:
+            time.sleep(PARENT_POLL_S)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="bayesmi-parent-watch", daemon=True).start()
+
+
+def _run_chunk(fn: Callable, chunk: list[Any], parent: int | None = None) -> list[Any]:
     # One BLAS thread per worker: tiny matrix products are far slower with a thread pool, and
     # parallelism comes from the workers. glibc's own thresholds on Dask workers: roomy_malloc.
+    if parent is not None:
+        _exit_when_orphaned(parent)
     with one_blas_thread(), roomy_malloc():
         return [fn(t) for t in chunk]
 
@@ -199,6 +243,9 @@ def run_parallel(
     backend : str, optional
         Any joblib backend ("loky", "threading", "dask", "ray" once registered).
     """
+    from bayesmi.validation import check_n_jobs
+
+    check_n_jobs(n_jobs, caller="bayesmi")
     tasks = list(tasks)
     bar = tqdm(total=len(tasks), desc=desc, disable=not progress, leave=False)
     try:
@@ -215,7 +262,8 @@ def run_parallel(
         n_chunks = min(len(tasks), 4 * max(1, parallel._effective_n_jobs()))
         chunks = [list(c) for c in np.array_split(np.arange(len(tasks)), n_chunks) if len(c)]
         out = []
-        for part in parallel(delayed(_run_chunk)(fn, [tasks[i] for i in c]) for c in chunks):
+        me = os.getpid()
+        for part in parallel(delayed(_run_chunk)(fn, [tasks[i] for i in c], me) for c in chunks):
             out.extend(part)
             bar.update(len(part))
         return out

@@ -100,6 +100,14 @@ class MIResult:
             d = d[None, :]
         if d.ndim != 2 or d.size == 0:
             raise ValueError(f"draws_nats must have shape (chain, draw), got {d.shape}.")
+        bad = ~np.isfinite(d)
+        if bad.any():
+            raise ValueError(
+                f"draws_nats holds {int(bad.sum())} NaN or inf draws of {d.size}"
+                + (f" (method {self.method!r})" if self.method else "")
+                + ": a result must be a distribution of numbers. The computation failed "
+                "numerically; check the data's scale and the method's warnings."
+            )
         self.draws_nats = d
         if self.kind not in KINDS:
             raise ValueError(f"kind must be one of {KINDS}, got {self.kind!r}.")

@@ -29,34 +29,58 @@ def load_table(path: str | Path):
                 f"reading {path.name} needs a Parquet engine: pip install pyarrow"
             ) from err
     if suffix == ".npy":
-        a = np.load(path, allow_pickle=False)
+        a = _read_numpy(path, "a NumPy .npy file (numpy.save)")
+        if not isinstance(a, np.ndarray):
+            raise ValueError("not a NumPy .npy file: it holds several arrays (use .npz).")
         a = a[:, None] if a.ndim == 1 else a
         if a.ndim != 2:
-            raise ValueError(
-                f"{path.name}: a .npy file must hold a 1-D or 2-D array, got {a.ndim}-D."
-            )
+            raise ValueError(f"a .npy file must hold a 1-D or 2-D array, got {a.ndim}-D {a.shape}.")
         return pd.DataFrame(a, columns=[str(i) for i in range(a.shape[1])])
     if suffix == ".npz":
+        data = _read_numpy(path, "a NumPy .npz archive (numpy.savez)")
+        if isinstance(data, np.ndarray):
+            raise ValueError("not a NumPy .npz archive: it holds one .npy array (rename it .npy).")
         columns = {}
-        with np.load(path, allow_pickle=False) as data:
+        with data:
             for name in data.files:
-                a = data[name]
+                try:
+                    a = data[name]
+                except Exception as err:  # a truncated or corrupt member
+                    raise ValueError(
+                        f"array {name!r} cannot be read ({type(err).__name__}: {err}); the "
+                        "archive is damaged or truncated: write it again with numpy.savez."
+                    ) from err
                 if a.ndim == 1:
                     columns[name] = a
                 elif a.ndim == 2:
                     columns.update({f"{name}_{i}": a[:, i] for i in range(a.shape[1])})
                 else:
-                    raise ValueError(
-                        f"{path.name}: array {name!r} is {a.ndim}-D; expected 1-D or 2-D."
-                    )
+                    raise ValueError(f"array {name!r} is {a.ndim}-D; expected 1-D or 2-D.")
         lengths = {len(v) for v in columns.values()}
         if len(lengths) > 1:
-            raise ValueError(f"{path.name}: arrays of different lengths {sorted(lengths)}.")
+            raise ValueError(f"arrays of different lengths {sorted(lengths)}.")
         return pd.DataFrame(columns)
     raise ValueError(
         f"unknown data file type {suffix!r} for {path.name}: "
         "use .csv, .tsv, .parquet, .npy or .npz."
     )
+
+
+def _read_numpy(path: Path, what: str):
+    """``numpy.load`` without pickles, its failures as one ValueError saying what was expected."""
+    try:
+        return np.load(path, allow_pickle=False)
+    except Exception as err:  # BadZipFile, EOFError, a pickle or a text file, a bad header
+        head = path.read_bytes()[:6]
+        if head == b"\x93NUMPY":
+            why = f"its array data is damaged or truncated ({type(err).__name__}: {err})"
+        elif head[:2] == b"PK":
+            why = f"the archive is damaged or truncated ({type(err).__name__}: {err})"
+        else:
+            why = "it does not start with NumPy's header (a text or other file renamed?)"
+        raise ValueError(
+            f"not {what}: {why}. Write it again with numpy, or save text tables as .csv."
+        ) from err
 
 
 def select_columns(table, spec: str, name: str) -> list[str]:

@@ -217,3 +217,47 @@ def test_coverage_warning_is_suppressible():
         warnings.filterwarnings("ignore", category=bm.CoverageWarning)
         bm.estimate(x, y, method="bins", seed=0, **FAST)
     assert not [w for w in caught if issubclass(w.category, bm.BayesMIWarning)]
+
+
+def test_binary_and_tied_columns_keep_every_level():
+    # Issue 18, 2.1: quantile edges collapsed a binary x to one bin (MI 0.000 [0, 0]).
+    from scipy.integrate import quad
+    from scipy.stats import norm
+
+    x, y, _ = truth.correlated_gaussian(0.6, n=2000, seed=11)
+    a = 0.6 / np.sqrt(1 - 0.6**2)
+    # I(sign x; y) = int 2 phi(y) Phi(a y) log(2 Phi(a y)) dy (y | x > 0 is skew-normal).
+    mi_true = quad(lambda t: 2 * norm.pdf(t) * norm.cdf(a * t) * np.log(2 * norm.cdf(a * t)),
+                   -12, 12)[0]  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", bm.CoverageWarning)
+        r = bm.estimate(x[:, 0] > 0, y, method="bins", seed=0, **FAST)
+    # Binning y loses a little (a lower bound); 4 sds above: about 1 in 16,000 false alarms.
+    assert 0.8 * mi_true < r.mean < mi_true + 4 * r.sd
+    from bayesmi.estimators.bins import bin_codes
+
+    tied = np.repeat([0.0, 1.0, 2.0], [100, 100, 800])[:, None]
+    assert len(np.unique(bin_codes(tied, "auto", "quantile", False, 2))) == 3
+
+
+def test_sparse_table_claims_no_lower_bound():
+    # Issue 18, 2.2: independent 10-D x, n = 1000 claimed "I >= 0.35 with probability 0.95".
+    rng = np.random.default_rng(12)
+    x, y = rng.standard_normal((1000, 10)), rng.standard_normal(1000)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        r = bm.estimate(x, y, method="bins", seed=0, **FAST)
+    kinds = {type(w.message) for w in caught}
+    assert bm.SparseTableWarning in kinds and bm.CoverageWarning not in kinds
+    assert r.bound is None and "lower bound" not in repr(r)
+    with pytest.warns(bm.SparseTableWarning, match="cells per sample, more than 0.25"):
+        bm.estimate(x[:, 0], y, method="bins", bins=100_000, seed=0, **FAST)
+
+
+def test_dense_table_keeps_its_lower_bound():
+    x, y, _ = truth.correlated_gaussian(0.6, n=1000, dim=2, seed=13)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", bm.SparseTableWarning)
+        warnings.simplefilter("ignore", bm.CoverageWarning)
+        r = bm.estimate(x, y, method="bins", seed=0, **FAST)
+    assert r.bound == "lower"

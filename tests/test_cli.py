@@ -210,3 +210,122 @@ def test_compare_command(table_files, tmp_path):
 def test_select_columns_keeps_order_without_repeats():
     df = pd.DataFrame(columns=["a1", "a2", "b", "a3"])
     assert select_columns(df, "a*,b,a1", "x") == ["a1", "a2", "a3", "b"]
+
+
+# -- issue 18, part 4: never a traceback, every message names the argument ---------------------
+@pytest.fixture
+def odd_files(tmp_path):
+    rng = np.random.default_rng(4)
+    good = pd.DataFrame({"a": rng.standard_normal(200), "b": rng.standard_normal(200)})
+    files = {"good": tmp_path / "good.csv"}
+    good.to_csv(files["good"], index=False)
+    files["inf"] = tmp_path / "inf.csv"
+    good.assign(b=np.where(np.arange(200) == 5, np.inf, good["b"])).to_csv(
+        files["inf"], index=False
+    )
+    files["tiny"] = tmp_path / "tiny.csv"
+    (good * 1e-300).to_csv(files["tiny"], index=False)
+    full = tmp_path / "full.npz"
+    np.savez(full, a=good["a"].to_numpy(), b=good["b"].to_numpy())
+    files["truncated"] = tmp_path / "cut.npz"
+    files["truncated"].write_bytes(full.read_bytes()[: full.stat().st_size // 2])
+    files["text"] = tmp_path / "text.npy"
+    files["text"].write_text("a,b\n1,2\n")
+    files["cube"] = tmp_path / "cube.npy"
+    np.save(files["cube"], np.zeros((4, 3, 2)))
+    files["blocked"] = tmp_path / "a_file"
+    files["blocked"].write_text("x")
+    return files
+
+
+@pytest.mark.parametrize(
+    ("case", "argv", "code", "message"),
+    [
+        (
+            "truncated",
+            ["--x", "a", "--y", "b"],
+            1,
+            "cut.npz: not a NumPy .npz archive (numpy.savez): the archive is damaged",
+        ),
+        ("text", ["--x", "0", "--y", "1"], 1, "it does not start with NumPy's header"),
+        ("cube", ["--x", "0", "--y", "1"], 1, "cube.npy: a .npy file must hold a 1-D or 2-D"),
+        ("inf", ["--x", "a", "--y", "b"], 1, "column 'b' (--y) has infinite values (first at"),
+        ("tiny", ["--x", "a", "--y", "b", "--method", "bayes_gmm"], 1, "x column 0 varies over"),
+        ("good", ["--x", "a", "--y", "b", "--seed", "-1"], 1, "seed must be None or a non-neg"),
+        ("good", ["--x", "a", "--y", "b", "--seed", "abc"], 2, "Invalid value for '--seed'"),
+        ("good", ["--x", "a", "--y", "b", "--n-jobs", "0"], 1, "n_jobs must not be 0"),
+        ("good", ["--x", "a", "--y", "b", "--param", "method=bins"], 2, "override --method"),
+        ("good", ["--x", "a", "--y", "b", "--param", "seed=2"], 2, "'seed=2' would override --s"),
+        ("good", ["--x", "a", "--y", "b", "--z", "a"], 2, "--z and --x share columns ['a']"),
+        ("good", ["--x", "a", "--y", "b", "--out", "BLOCKED/r.nc"], 2, "for --out: cannot write"),
+    ],
+)
+def test_odd_input_one_line_and_exit_code(odd_files, capsys, case, argv, code, message):
+    argv = [str(odd_files["blocked"]) + "/r.nc" if a == "BLOCKED/r.nc" else a for a in argv]
+    # gmm, the default method, with a cheap bootstrap; bayes_gmm fails at its input check.
+    cheap = [] if "--method" in argv else ["--param", "n_bootstrap=2"]
+    rc = main(["estimate", str(odd_files[case]), "-q", *argv, *cheap])
+    err = capsys.readouterr().err
+    lines = err.strip().splitlines()
+    assert rc == code, err
+    assert len(lines) == 1 and lines[0].startswith("bayesmi estimate: error:"), err
+    assert message in lines[0], lines[0]
+    assert lines[0].count(Path(odd_files[case]).name) <= 1
+
+
+def test_report_on_foreign_files_is_one_line(odd_files, tmp_path, capsys):
+    import xarray as xr
+
+    foreign = tmp_path / "foreign.nc"
+    xr.Dataset({"t": ("time", np.arange(3.0))}).to_netcdf(foreign)
+    matrix = tmp_path / "m.nc"
+    frame = pd.DataFrame(np.random.default_rng(0).standard_normal((100, 3)), columns=list("abc"))
+    bm.mi_matrix(frame, method="bins", seed=0, progress=False, n_bootstrap=5).save(matrix)
+    for path, message in [
+        (foreign, "is not a bayesmi result file: it is a netCDF file of another kind"),
+        (matrix, "a saved MIMatrix (load it with bm.load_matrix)"),
+        (odd_files["text"], "is not a bayesmi result file"),
+    ]:
+        rc = main(["report", str(path), "-o", str(tmp_path / "r.html")])
+        lines = capsys.readouterr().err.strip().splitlines()
+        assert rc == 1 and len(lines) == 1 and message in lines[0], lines
+
+
+def test_unwritable_output_found_before_the_computation(odd_files, capsys, monkeypatch):
+    import bayesmi.truth
+
+    def boom(*args, **kwargs):
+        raise AssertionError("computed before checking --out")
+
+    monkeypatch.setattr(bayesmi.truth, "correlated_gaussian", boom)
+    rc = main(["demo", "--out", str(odd_files["blocked"] / "plot.png"), "--no-progress"])
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert rc == 2 and len(lines) == 1, lines
+    assert "Invalid value for --out" in lines[0] and "is not a folder" in lines[0]
+
+
+def test_report_of_files_with_one_stem_keeps_both(table_files, tmp_path, capsys):
+    # Issue 18, part 3: `bayesmi report a/r.nc b/r.nc` kept one result and exited 0.
+    x, y, _ = truth.correlated_gaussian(0.5, 300, seed=0)
+    for sub, seed in (("a", 0), ("b", 1)):
+        (tmp_path / sub).mkdir()
+        bm.estimate(x, y, method="bins", seed=seed, progress=False, n_bootstrap=5).save(
+            tmp_path / sub / "r.nc"
+        )
+    rc = main(["report", str(tmp_path / "a" / "r.nc"), str(tmp_path / "b" / "r.nc"), "-q",
+               "-o", str(tmp_path / "out" / "rep.html")])  # fmt: skip
+    assert rc == 0, capsys.readouterr().err
+    assert sorted(p.name for p in (tmp_path / "out").glob("*.nc")) == ["rep_a_r.nc", "rep_b_r.nc"]
+
+
+def test_bool_column_is_binned_by_value(tmp_path, capsys):
+    # Issue 18, 2.1: the CLI read MI 0.000 [0, 0] for bins on a bool column (truth 0.13 here).
+    x, y, _ = truth.correlated_gaussian(0.6, 2000, seed=3)
+    path = tmp_path / "b.csv"
+    pd.DataFrame({"flag": x[:, 0] > 0, "y": y[:, 0]}).to_csv(path, index=False)
+    cheap = ["--param", "n_permutations=0", "--param", "n_bootstrap=50"]
+    rc = main(["estimate", str(path), "--x", "flag", "--y", "y", "--method", "bins", "-q",
+               "--seed", "0", *cheap])  # fmt: skip
+    assert rc == 0
+    mean = float(capsys.readouterr().out.split("=")[1].split()[0])
+    assert mean > 0.08

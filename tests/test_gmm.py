@@ -369,3 +369,32 @@ def test_no_joint_coverage_warning_for_smooth_data(case):
     with warnings.catch_warnings():
         warnings.simplefilter("error", bm.CoverageWarning)
         bm.estimate(x, y, z, method="gmm", seed=0, n_bootstrap=5, progress=False)
+
+
+def test_few_samples_for_the_dimension_warns():
+    # Issue 18, 2.7: independent 50-D x, n = 200 read 0.252 [0.175, 0.324] with no warning.
+    rng = np.random.default_rng(8)
+    x, y = rng.standard_normal((200, 50)), rng.standard_normal(200)
+    with pytest.warns(bm.FewSamplesWarning, match=r"200 samples for 51 dimensions \(3.9 per"):
+        bm.estimate(x, y, method="gmm", seed=0, progress=False, n_bootstrap=2, n_components=1)
+
+
+def test_enough_samples_do_not_warn():
+    x, y, _ = truth.correlated_gaussian(0.5, n=400, dim=2, seed=9)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", bm.FewSamplesWarning)
+        bm.estimate(x, y, method="gmm", seed=0, progress=False, n_bootstrap=2, n_components=1)
+
+
+def test_block_length_leaving_one_block_refused():
+    # Issue 18, 2.6: block_length = n gave 50 identical draws (sd 0).
+    x, y, _ = truth.correlated_gaussian(0.5, n=300, seed=10)
+    with pytest.raises(ValueError, match="GMMMI: block_length must be at most n / 2 = 150"):
+        bm.estimate(x, y, method="gmm", block_length=300, progress=False)
+
+
+def test_deterministic_relation_warns_or_fails_by_name():
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal(500)
+    with pytest.warns(bm.DeterministicWarning), pytest.raises(ValueError, match="singular"):
+        bm.estimate(x, 2 * x + 1, method="gmm", seed=0, progress=False, n_bootstrap=5)

@@ -342,3 +342,51 @@ def test_high_mi_warning_is_the_only_coverage_warning_when_it_fires():
     assert [w.category for w in caught if issubclass(w.category, bm.BayesMIWarning)] == [
         bm.HighMIWarning
     ]
+
+
+def test_prepare_centres_before_jitter():
+    # Issue 18, 2.3: 1e-10 jitter added to x + 1e15 vanished below float precision.
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((500, 1))
+    out = knn.prepare(a + 1e12, np.random.default_rng(1), 1e-10)
+    ref = knn.prepare(a, np.random.default_rng(1), 1e-10)
+    assert np.abs(np.median(out)) < 1e-3 and len(np.unique(out)) == 500
+    np.testing.assert_allclose(out, ref, atol=1e-3)
+    big = knn.prepare(a * 1e99, np.random.default_rng(1), 1e-10)
+    assert np.isfinite(big).all()
+    np.testing.assert_allclose(big, ref, atol=1e-6)
+
+
+def test_deterministic_relation_warns():
+    # Issue 18, 2.6: y = 2x + 1 read 6.345 [6.345, 6.345] with no word.
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal(1000)
+    with pytest.warns(bm.DeterministicWarning, match="y looks like a function of x"):
+        bm.estimate(x, 2 * x + 1, method="ksg", seed=0, **FAST)
+    with pytest.warns(bm.DeterministicWarning):
+        bm.estimate(x, np.sin(3 * x), method="ksg", seed=0, **FAST)
+
+
+def test_strong_but_noisy_relation_does_not_warn_deterministic():
+    x, y, _ = truth.correlated_gaussian(0.99, n=2000, seed=4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", bm.DeterministicWarning)
+        warnings.simplefilter("ignore", bm.HighMIWarning)
+        bm.estimate(x, y, method="ksg", seed=0, **FAST)
+    rng = np.random.default_rng(5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", bm.DeterministicWarning)
+        bm.estimate(rng.standard_normal((500, 5)), rng.standard_normal(500), method="ksg",
+                    seed=0, **FAST)  # fmt: skip
+
+
+def test_repeated_rows_warn_and_point_to_mixed():
+    # Issue 18, 2.8: 50 distinct rows each repeated 10 times read 3.96 nats, no warning.
+    rng = np.random.default_rng(6)
+    x = np.repeat(rng.standard_normal((50, 1)), 10, axis=0)
+    y = np.repeat(rng.standard_normal((50, 1)), 10, axis=0)
+    with pytest.warns(bm.RepeatedRowsWarning, match="algorithm='mixed'"):
+        bm.estimate(x, y, method="ksg", seed=0, **FAST)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", bm.RepeatedRowsWarning)
+        bm.estimate(x, y, method="ksg", algorithm="mixed", seed=0, **FAST)

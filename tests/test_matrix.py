@@ -506,3 +506,18 @@ def test_bad_data_is_named(df):
         bm.mi_matrix(df, backend="dask", client="tcp://nowhere", progress=False)
     with pytest.raises(ValueError, match="correction must be one of"):
         bm.mi_matrix(df.iloc[:200, :2], progress=False, **FAST_KSG).significant(correction="fdr")
+
+
+@pytest.mark.parametrize("content", [b"not a checkpoint", None])
+def test_a_file_that_is_not_a_checkpoint_is_named(tmp_path, content):
+    # Issue 18, part 4: "file signature not found", without naming the checkpoint.
+    import xarray as xr
+
+    path = tmp_path / "ck.nc"
+    if content is None:
+        xr.Dataset({"t": ("time", np.arange(3.0))}).to_netcdf(path, engine="h5netcdf")
+    else:
+        path.write_bytes(content)
+    frame = pd.DataFrame(np.random.default_rng(0).standard_normal((100, 3)), columns=list("abc"))
+    with pytest.raises(ValueError, match=r"mi_matrix: checkpoint '.*ck.nc' is .*not a bayesmi che"):
+        bm.mi_matrix(frame, method="bins", progress=False, checkpoint=path)

@@ -407,3 +407,14 @@ def test_low_level_pieces_train_and_evaluate():
         whole = trained.ensemble(xb, yb, cols)
         alone = m0(xb[0], yb[0], cols)
     assert torch.allclose(whole[0], alone, atol=1e-5)
+
+
+@pytest.mark.parametrize(("scale", "offset"), [(1e-99, 0.0), (1e99, 0.0), (1.0, 1e6)])
+def test_float32_keeps_tiny_huge_and_offset_vectors(scale, offset):
+    # Issue 18, 2.3: at a scale of 1e-99 the cast to float32 made x all zeros (MI 0.000 +- 0).
+    x = np.random.default_rng(0).standard_normal((300, 2))
+    est = bm.NeuralMI()
+    ref = est._array(x, "x", None)
+    out = est._array(x * scale + offset, "x", None)
+    standardise = lambda a: (a - a.mean(0)) / a.std(0)  # noqa: E731 (as training does)
+    np.testing.assert_allclose(standardise(out), standardise(ref), atol=1e-5)

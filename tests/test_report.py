@@ -45,18 +45,34 @@ def test_same_results_same_files(results, tmp_path):
 
 
 def test_a_crash_leaves_no_half_report(results, tmp_path, monkeypatch):
+    from bayesmi.report import verify
+
     real_replace = os.replace
+    first = {"gmm": results["gmm"]}
+    bm.report(first, tmp_path / "r.html")
+    old = {p: p.read_bytes() for p in tmp_path.iterdir()}
 
-    def fail_on_html(src, dst):
-        if str(dst).endswith(".html"):
-            raise KeyboardInterrupt
-        real_replace(src, dst)
+    def fail_on(suffix):
+        def replace(src, dst):
+            if str(dst).endswith(suffix):
+                raise KeyboardInterrupt
+            real_replace(src, dst)
 
-    monkeypatch.setattr(os, "replace", fail_on_html)
+        return replace
+
+    # Before the journal: every old file stays, no temporary is left.
+    monkeypatch.setattr(os, "replace", fail_on(".pending"))
     with pytest.raises(KeyboardInterrupt):
         bm.report(results, tmp_path / "r.html")
-    assert not (tmp_path / "r.html").exists()
-    assert not [p for p in os.listdir(tmp_path) if p.endswith(".tmp")]
+    assert {p: p.read_bytes() for p in tmp_path.iterdir()} == old
+    # During the renames: the next reader (or writer) finishes the set, all new.
+    monkeypatch.setattr(os, "replace", fail_on(".html"))
+    with pytest.raises(KeyboardInterrupt):
+        bm.report(results, tmp_path / "r.html")
+    monkeypatch.setattr(os, "replace", real_replace)
+    assert verify(tmp_path / "r.html") == []
+    assert not [p for p in os.listdir(tmp_path) if p.endswith((".tmp", ".pending"))]
+    assert len([p for p in os.listdir(tmp_path) if p.endswith(".nc")]) == len(results)
 
 
 def test_bad_results():

@@ -135,3 +135,9 @@ def test_lower_bound_readout_and_round_trip(tmp_path):
     assert back.bound == "lower" and bm.load(make().save(tmp_path / "s.nc")).bound is None
     with pytest.raises(ValueError, match="bound must be one of"):
         replace(make(), bound="sideways")
+
+
+def test_nan_draws_refused(tmp_path):
+    # Issue 18, 2.4: a gmm result with NaN draws saved and loaded.
+    with pytest.raises(ValueError, match="draws_nats holds 2 NaN or inf draws of 4"):
+        bm.MIResult(draws_nats=np.array([[0.1, np.nan, np.inf, 0.2]]), kind="bootstrap")

@@ -113,3 +113,70 @@ def test_front_door_names_the_estimator():
     bad[0, 0] = np.nan
     with pytest.raises(ValueError, match="GMMMI: x contains NaN"):
         bm.estimate(bad, Y, method="gmm", progress=False)
+
+
+# -- issue 18: magnitudes, offsets, overlapping variables, seeds and workers ----------------------
+X2 = rng.standard_normal((200, 2))
+Y2 = rng.standard_normal(200)
+FAST_METHOD = {
+    "gmm": {"n_bootstrap": 10},
+    "ksg": {"n_draws": 20, "n_permutations": 0},
+    "bins": {"n_bootstrap": 20, "n_permutations": 0},
+}
+
+
+@pytest.mark.parametrize("method", sorted(bm.estimators.REGISTRY))
+@pytest.mark.parametrize("factor", [1e-300, 1e-101, 1e101, 1e300])
+def test_extreme_scales_refused_by_every_method(method, factor):
+    # Issue 18, 2.3-2.4: gmm gave NaN at 1e-300, ksg 0 with sd 0 at 1e300, bayes_gmm aborted.
+    x = X2[:, 0] * factor
+    with pytest.raises(ValueError, match=r"x column 0 varies over a range of .* Rescale it"):
+        bm.estimate(x, Y2, method=method, seed=0, progress=False)
+
+
+@pytest.mark.parametrize("method", sorted(bm.estimators.REGISTRY))
+def test_offset_that_rounds_the_data_refused_by_every_method(method):
+    with pytest.raises(ValueError, match=r"y column 0 holds values of magnitude 1e\+15"):
+        bm.estimate(X2[:, 0], Y2 + 1e15, method=method, seed=0, progress=False)
+
+
+@pytest.mark.parametrize("method", ["gmm", "ksg", "bins"])
+def test_same_estimate_from_1e_minus_100_to_1e_99_and_offsets(method):
+    import warnings
+
+    from bayesmi import truth
+
+    x, y, _ = truth.correlated_gaussian(0.6, n=400, seed=21)
+    kw = {"method": method, "seed": 0, "progress": False, **FAST_METHOD[method]}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", bm.BayesMIWarning)
+        ref = bm.estimate(x, y, **kw)
+        for scale, offset in [(1e-100, 0.0), (1e99, 0.0), (1.0, 1e12), (1e-50, 1e-40)]:
+            r = bm.estimate(x * scale + offset, y, **kw)
+            assert abs(r.mean - ref.mean) < 0.1 * ref.sd, (scale, offset)
+
+
+def test_z_overlapping_x_or_y_refused():
+    # Issue 18, 2.5: ksg read I(X;Y|Z) = -0.078 [-0.082, -0.072] for z = x.
+    Z = np.column_stack([rng.standard_normal(50), X[:, 1]])
+    with pytest.raises(ValueError, match="z column 1 is the same as x column 1"):
+        check_paired(X, Y, Z, caller="t")
+    with pytest.raises(ValueError, match="z column 0 is the same as y column 0"):
+        bm.estimate(X2, Y2, Y2, method="ksg", progress=False)
+
+
+@pytest.mark.parametrize(
+    ("kw", "err", "match"),
+    [
+        ({"seed": "abc"}, TypeError, "seed must be None or a non-negative integer, got 'abc'"),
+        ({"seed": -1}, ValueError, "seed must be None or a non-negative integer, got -1"),
+        ({"seed": 1.5}, TypeError, "seed must be None or a non-negative integer, got 1.5"),
+        ({"n_jobs": "2"}, TypeError, "n_jobs must be an integer .* got '2'"),
+        ({"n_jobs": 0}, ValueError, "n_jobs must not be 0"),
+    ],
+)
+def test_seed_and_n_jobs_named(kw, err, match):
+    with pytest.raises(err, match=f"BinsMI: {match}"):
+        bm.estimate(X, Y, method="bins", progress=False, **kw)
+    with pytest.raises(err, match=match):
+        bm.BinsMI(progress=False, **kw).estimate(X, Y)

@@ -223,7 +223,7 @@ class MixtureVerbs:
         z : array-like, shape (n_samples, dz), optional
             Conditioning variable.
         """
-        from bayesmi.validation import check_paired
+        from bayesmi.validation import check_paired, warn_if_deterministic
 
         self._check_params()
         c = type(self).__name__
@@ -232,7 +232,32 @@ class MixtureVerbs:
                 raise ValueError(f"{c}: conditional MI is not available with categorical=True.")
             return self._estimate_categorical(x, y)
         x, y, z = check_paired(x, y, z, caller=c, min_samples=self._min_samples)
+        if z is None:
+            warn_if_deterministic(x, y, c)
+        self._warn_if_few_samples(x, y, z)
         return self._run("mi" if z is None else "cmi", [p for p in (x, y, z) if p is not None])
+
+    def _warn_if_few_samples(self, *parts) -> None:
+        """Warn (``FewSamplesWarning``) below ``min_samples_per_dim`` samples per dimension of
+        the joint (x, y and z together), where the class sets one."""
+        import warnings
+
+        from bayesmi.exceptions import FewSamplesWarning
+
+        limit = getattr(self, "min_samples_per_dim", None)
+        parts = [p for p in parts if p is not None]
+        n, dims = len(parts[0]), sum(p.shape[1] for p in parts)
+        if limit is None or n >= limit * dims:
+            return
+        warnings.warn(
+            f"{type(self).__name__}: {n} samples for {dims} dimensions ({n / dims:.1f} per "
+            f"dimension, fewer than {limit}): the fitted mixture finds dependence in noise. "
+            f"On independent data the estimate sat near dims / n (here {dims / n:.2f} nats) with "
+            "an interval above zero (measured, docs/gmm.md). Collect more samples, reduce the "
+            "dimension (e.g. PCA), or use ksg.",
+            FewSamplesWarning,
+            stacklevel=3,
+        )
 
     def _independence(self, quantity: str, x, y, z, seed) -> dict[str, Any]:
         """Extras of the permutation test of (conditional) independence that the interval's
@@ -266,4 +291,5 @@ class MixtureVerbs:
                 f"{c}: KL between marginals needs x and y of the same dimension; got x with "
                 f"{x.shape[1]} columns and y with {y.shape[1]}."
             )
+        self._warn_if_few_samples(x, y)
         return self._run("kl", [x, y])

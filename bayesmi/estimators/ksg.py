@@ -30,6 +30,8 @@ from bayesmi.validation import (
     check_nonnegative,
     check_paired,
     check_positive_int,
+    warn_if_deterministic,
+    warn_if_repeated,
 )
 
 __all__ = ["KSGMI", "HighMIWarning"]
@@ -300,6 +302,10 @@ class KSGMI(Estimator):
         return x, y, z
 
     def _run(self, quantity: str, x, y, z=None) -> MIResult:
+        if quantity != "kl" and y.ndim == 2 and self.algorithm != "mixed":
+            c = type(self).__name__
+            if not warn_if_repeated(x, y, z, c) and z is None:
+                warn_if_deterministic(x, y, c)
         seeds = spawn_seeds(self.seed, 3)
         rng = np.random.default_rng(seeds[0])
         # KL is not invariant to scaling one variable: keep its units. The mixed estimator

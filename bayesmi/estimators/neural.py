@@ -24,6 +24,7 @@ from bayesmi.exceptions import BayesMIWarning
 from bayesmi.resampling import spawn_seeds
 from bayesmi.result import MIResult
 from bayesmi.validation import (
+    center_scale,
     check_array,
     check_choice,
     check_nonnegative,
@@ -289,6 +290,12 @@ class NeuralMI(Estimator):
             )
         # Vectors: the library's checks; a fixed encoder may accept constant columns.
         arr = check_array(arr, name, caller=c, min_samples=2, allow_constant=fixed is not None)
+        if fixed is None and _float32_loses(arr):
+            # Standardised in float64 first (as _prepare does later in float32): at a scale of
+            # 1e-99 the cast to float32 made every value 0 and the estimate 0.000 +- 0.000, and
+            # an offset of 1e6 rounds float32 values to steps of 0.06.
+            center, scale = center_scale(arr)
+            arr = (arr - center) / scale
         return arr.astype(np.float32)
 
     # -- the estimate -------------------------------------------------------------------------
@@ -593,6 +600,18 @@ class NeuralMI(Estimator):
             "data_sha256": "not computed (torch Dataset input)",
             "versions": _versions(),
         }
+
+
+def _float32_loses(arr: np.ndarray) -> bool:
+    """Whether casting the float64 columns of ``arr`` to float32 would lose them: values beyond
+    about 1e+-15 (float32 ends near 1e+-38, and a standard deviation squares them) or steps
+    coarser than 1e-4 of a column's spread at its magnitude."""
+    with np.errstate(over="ignore"):
+        spread = np.max(np.abs(arr - np.median(arr, axis=0)), axis=0)
+    magnitude = np.max(np.abs(arr), axis=0)
+    varying = spread > 0
+    steps = np.spacing(magnitude.astype(np.float32)).astype(np.float64)
+    return bool(np.any(varying & ((spread < 1e-15) | (magnitude > 1e15) | (steps > 1e-4 * spread))))
 
 
 def _is_dataset(obj) -> bool:
