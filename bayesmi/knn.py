@@ -35,7 +35,6 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 from scipy.spatial import cKDTree
 from scipy.special import digamma
-from sklearn.neighbors import KDTree
 
 __all__ = [
     "MarginalCounter",
@@ -115,6 +114,9 @@ class MarginalCounter:
         if self.dim < TREE_MIN_DIM:
             self.sorted_ = np.sort(points[:, 0])
         else:
+            # Imported here: scikit-learn pulls in pandas, which `import bayesmi` must not.
+            from sklearn.neighbors import KDTree
+
             self.tree_ = KDTree(points, metric="chebyshev")
 
     def count(self, query: np.ndarray, radius: np.ndarray, workers: int = 1) -> np.ndarray:
