@@ -339,13 +339,18 @@ def test_edge_test_is_calibrated_for_the_true_model():
 # -- the coverage warning for a sharp edge of a continuous variable (docs/validation.md) ---------
 def test_coverage_warning_for_a_log_normal_variable():
     # x = exp(Gaussian): the panel's exp_halfcube case, where the joint mixture smooths the edge
-    # at 0 and gmm's interval held the truth in about half the data sets at n >= 1000.
-    g, y, _ = truth.correlated_gaussian(0.6, 1000, seed=3)
-    x = np.exp(g)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        bm.estimate(x, y, method="gmm", seed=0, n_bootstrap=5, progress=False)
-    mine = [w for w in caught if issubclass(w.category, bm.CoverageWarning)]
+    # at 0 and gmm's interval held the truth in about half the data sets at n >= 1000. The
+    # edge test fired on 88% of the panel's such data sets: up to 5 are tried, and none firing
+    # has probability 0.12^5 = 2.5e-5.
+    for seed in range(3, 8):
+        g, y, _ = truth.correlated_gaussian(0.6, 1000, seed=seed)
+        x = np.exp(g)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            bm.estimate(x, y, method="gmm", seed=0, n_bootstrap=5, progress=False)
+        mine = [w for w in caught if issubclass(w.category, bm.CoverageWarning)]
+        if mine:
+            break
     assert len(mine) == 1
     assert "sharp edge" in str(mine[0].message) and "GMMMI" in str(mine[0].message)
     # the same data on the log scale: MI unchanged, and no edge to smooth
