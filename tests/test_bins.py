@@ -24,14 +24,19 @@ def noisy_channel(n, seed, p_keep=0.7, k=3):
 
 
 def test_converges_to_the_truth_as_n_grows():
-    errors, sds = [], []
-    for n in (2000, 20_000, 200_000):
-        x, y, mi_true = truth.correlated_gaussian(0.6, n, seed=3)
-        r = bm.estimate(x, y, method="bins", seed=0, **FAST)
-        errors.append(abs(r.mean - mi_true))
-        sds.append(r.sd)
-    assert errors[2] < errors[1] < errors[0]
-    assert errors[2] < 4 * sds[2] + 0.002
+    # At n = 2000 (~20 samples a cell) the binning loss dominates: errors of -0.005 to -0.041
+    # nats over 8 measured data sets (mean -0.022, sd 0.012), so the mean over 8 has sd ~0.004
+    # and lies within 0.006 of 0 with probability ~7e-5. At n = 200,000 the error is within 4
+    # of its sds (+0.002): measured |error| <= 0.004.
+    small = []
+    for seed in range(8):
+        x, y, mi_true = truth.correlated_gaussian(0.6, 2000, seed=30 + seed)
+        small.append(bm.estimate(x, y, method="bins", seed=0, **FAST).mean - mi_true)
+    x, y, mi_true = truth.correlated_gaussian(0.6, 200_000, seed=3)
+    r = bm.estimate(x, y, method="bins", seed=0, **FAST)
+    big = abs(r.mean - mi_true)
+    assert big < 4 * r.sd + 0.002
+    assert big < abs(np.mean(small))
 
 
 @pytest.mark.parametrize("correction", ["miller_madow", "jackknife"])
@@ -64,8 +69,12 @@ def test_miller_madow_closed_form():
 def test_independent_interval_reaches_zero_with_null():
     x, y, _ = truth.correlated_gaussian(0.0, 5000, seed=7)
     r = bm.estimate(x, y, method="bins", seed=0, progress=False, n_bootstrap=60, n_permutations=40)
-    assert r.hdi(0.9)[0] < 0.0 < r.hdi(0.9)[1] or r.hdi(0.9)[0] < 0.003
-    assert r.extras["p_value"][0] > 0.05
+    # The interval reaches 0 where the permutation test does not reject (p >= 0.1), and its
+    # lower end is small whatever the test says (below 0.003: the estimate's sd is ~0.001).
+    assert r.hdi(0.9)[0] < 0.003
+    assert r.no_dependence_detected == (r.p_value >= 0.1)
+    if r.no_dependence_detected:
+        assert r.hdi(0.9)[0] == 0
 
 
 @pytest.mark.parametrize("strategy", ["uniform", "quantile"])
@@ -78,8 +87,11 @@ def test_auto_rule_beats_density_rules(strategy):
         for rule in ("auto", "fd", "sturges", 8)
     }
     assert est["fd"].extras["n_cells"][0] > est["auto"].extras["n_cells"][0]
-    assert est["fd"].mean > mi_true + 2 * est["fd"].sd
-    assert abs(est["auto"].mean - mi_true) < abs(est["fd"].mean - mi_true)
+    # On the same data, Freedman-Diaconis read 0.044-0.056 nats above "auto" (8 measured data
+    # sets per strategy, sd ~0.005): 0.02 is 5 sds below the smallest. (Comparing each with the
+    # truth instead failed when the auto estimate fell 2 sds low: about 3% of data sets.)
+    assert est["fd"].mean > est["auto"].mean + 0.02
+    assert abs(est["auto"].mean - mi_true) < 4 * est["auto"].sd + 0.02
     assert est[8].extras["n_cells"][0] == 8
 
 
