@@ -114,6 +114,7 @@ def finish(
     p_value: float | None = None,
     level: float = LEVEL,
     nonnegative: bool = True,
+    extras: dict[str, Any] | None = None,
 ) -> tuple[np.ndarray, dict[str, Any]]:
     """The draws the user sees, from a method's raw draws.
 
@@ -137,6 +138,10 @@ def finish(
         The interval level the zero rule refers to.
     nonnegative : bool
         The quantity is >= 0 (MI, conditional MI, KL: always, for now).
+    extras : dict, optional
+        The result's extras: the raw draws are kept there as ``raw_draws_nats`` (what
+        ``MIResult.raw_draws_nats`` reads), and its ``p_value``, where there is one, is used
+        when ``p_value`` is not given.
 
     Returns
     -------
@@ -147,6 +152,10 @@ def finish(
     if scheme not in SCHEMES:
         raise ValueError(f"interval must be one of {SCHEMES}, got {scheme!r}.")
     raw = np.asarray(raw_nats, dtype=np.float64)
+    if extras is not None:
+        extras["raw_draws_nats"] = raw
+        if p_value is None and "p_value" in extras:
+            p_value = float(np.ravel(extras["p_value"])[0])
     if not np.all(np.isfinite(raw)):
         raise ValueError(
             f"the method returned {int(np.sum(~np.isfinite(raw)))} non-finite draws of "

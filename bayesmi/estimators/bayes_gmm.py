@@ -529,13 +529,7 @@ class BayesGMMMI(MixtureVerbs, Estimator):
         # The posterior is the interval: no recentring, only the boundary at 0 and the zero
         # rule, with the test on a stream of its own (the draws stay as before).
         extras |= self._independence(quantity, x, y, z, spawn_seeds(self.seed, 2)[1].spawn(1)[0])
-        extras["raw_draws_nats"] = values
-        values, interval = intervals.finish(
-            values,
-            None,
-            scheme="percentile",
-            p_value=float(extras["p_value"][0]) if "p_value" in extras else None,
-        )
+        values, interval = intervals.finish(values, None, scheme="percentile", extras=extras)
         prov = self._provenance(
             x,
             y,

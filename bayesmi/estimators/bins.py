@@ -289,13 +289,8 @@ class BinsMI(Estimator):
             )
         # A resample repeats points, which adds its own upward bias to a table: the calibrated
         # draws keep the bootstrap's spread around the corrected full-data estimate (bias 0).
-        extras["raw_draws_nats"] = boot[None, :]
         draws, info = intervals.finish(
-            boot[None, :],
-            full,
-            scheme=self.interval,
-            bias_nats=0.0,
-            p_value=float(extras["p_value"][0]) if "p_value" in extras else None,
+            boot[None, :], full, scheme=self.interval, bias_nats=0.0, extras=extras
         )
         if sparse:
             self._warn_sparse(n_cells, len(x))

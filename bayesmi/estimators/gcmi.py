@@ -402,14 +402,7 @@ class GaussianCopulaMI(Estimator):
             "copula_check_p": np.array([p_check]),
             **more_extras,
         }
-        extras["raw_draws_nats"] = draws[None, :]
-        p_value = extras.get("p_value")
-        shown, interval = intervals.finish(
-            draws[None, :],
-            None,
-            scheme="percentile",
-            p_value=None if p_value is None else float(p_value[0]),
-        )
+        shown, interval = intervals.finish(draws[None, :], None, scheme="percentile", extras=extras)
         return MIResult(
             draws_nats=shown,
             kind="posterior",

@@ -689,7 +689,6 @@ class GMMMI(MixtureVerbs, Estimator):
         extras |= self._independence(
             quantity, x, y, z, spawn_seeds(self.seed, self.n_bootstrap + 2)[-1]
         )
-        extras["raw_draws_nats"] = draws
         # Centred on the full-data estimate: the bootstrap's bias correction moved the centre
         # towards the truth on sharp-edged cases but raised the RMSE by up to 24% elsewhere
         # (docs/intervals.md, "How the scale was chosen").
@@ -699,7 +698,7 @@ class GMMMI(MixtureVerbs, Estimator):
             scheme=self.interval,
             bias_nats=0.0,
             scale=INTERVAL_SCALE,
-            p_value=float(extras["p_value"][0]) if "p_value" in extras else None,
+            extras=extras,
         )
         prov = self._provenance(x, y, z, n_components_selected=n_selected, n_mc_used=n_mc_used)
         prov["interval"] = info

@@ -346,7 +346,6 @@ class KSGMI(Estimator):
             dims = sum(a.shape[1] for a in data if a is not None and a.ndim == 2)
             if not self._warn_if_biased(full, at_2k, float(draws.std(ddof=1))):
                 self._warn_if_high_dim(draws, dims, y.ndim == 1)
-        extras["raw_draws_nats"] = draws[None, :]
         shown, info = intervals.finish(
             draws[None, :],
             full,
@@ -356,7 +355,7 @@ class KSGMI(Estimator):
             # (docs/intervals.md); it is kept as extras["extrapolated_estimate_nats"].
             bias_nats=0.0,
             scale=INTERVAL_SCALE,
-            p_value=float(extras["p_value"][0]) if "p_value" in extras else None,
+            extras=extras,
         )
         provenance = self._provenance(x, y, z)
         provenance["interval"] = info

@@ -484,8 +484,9 @@ class LatentMI(Estimator):
             member_fold=extras["member_fold"],
             device=device,
         )
-        extras["raw_draws_nats"] = draws_nats[None, :]
-        shown, interval = intervals.finish(draws_nats[None, :], None, scheme="percentile")
+        shown, interval = intervals.finish(
+            draws_nats[None, :], None, scheme="percentile", extras=extras
+        )
         return MIResult(
             draws_nats=shown,
             kind="ensemble",

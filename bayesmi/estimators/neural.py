@@ -562,9 +562,9 @@ class NeuralMI(Estimator):
         prov = dict(
             prov, device=str(device), torch=torch.__version__, n_iterations=trained.n_iterations
         )
-        raw = per_member.reshape(1, e * r)
-        extras["raw_draws_nats"] = raw
-        draws, prov["interval"] = intervals.finish(raw, None, scheme="percentile")
+        draws, prov["interval"] = intervals.finish(
+            per_member.reshape(1, e * r), None, scheme="percentile", extras=extras
+        )
         return MIResult(
             draws_nats=draws,
             kind="ensemble",
