@@ -23,7 +23,8 @@ def test_methods_agree_on_a_gaussian():
     assert c.agree and c.disagreements == [] and c.causes == []
     t = c.table()
     assert list(t.index) == ["gmm", "ksg"] and (t["units"] == "nats").all()
-    assert all(abs(r.mean - mi) < 0.05 for r in c.results.values())
+    # 4.5 sds (the calibrated sd; 10 draws for gmm): a false alarm ~1e-5 per method.
+    assert all(abs(r.mean - mi) < 4.5 * r.sd for r in c.results.values()), c.table()
     assert "The methods agree" in repr(c)
     bits = c.to("bits")
     assert bits.table()["mean"]["ksg"] == pytest.approx(t["mean"]["ksg"] / np.log(2))
