@@ -20,10 +20,18 @@ __all__ = [
     "gaussian_sample",
     "mixture_mi_value",
     "mixture_sample",
+    "rng",
     "student_t",
     "student_t_mi_value",
     "transformed_gaussian",
 ]
+
+
+def rng(*, seed: int | None = None) -> np.random.Generator:
+    """``np.random.default_rng(seed)``, the generator these samplers draw from. The test suite
+    makes its own ad-hoc data with it, so that rerunning the suite on new data seeds
+    (scripts/reseed_tests.sh) reseeds those data too."""
+    return np.random.default_rng(seed)
 
 
 def gaussian_mi_value(rho: float, dim: int = 1) -> float:

@@ -15,7 +15,7 @@ FAST = {"progress": False, "n_bootstrap": 60, "n_permutations": 0}
 def noisy_channel(n, seed, p_keep=0.7, k=3):
     """x uniform on k symbols; y = x with probability p_keep, else uniform. Exact MI from the
     joint pmf p(x, y) = (1/k) (p_keep [x = y] + (1 - p_keep) / k)."""
-    rng = np.random.default_rng(seed)
+    rng = truth.rng(seed=seed)
     x = rng.integers(0, k, n)
     y = np.where(rng.random(n) < p_keep, x, rng.integers(0, k, n))
     pxy = np.full((k, k), (1 - p_keep) / k**2) + np.eye(k) * p_keep / k
@@ -50,7 +50,7 @@ def test_discrete_exact_mi(correction):
 
 def test_jackknife_leave_one_out_in_closed_form():
     # The per-cell closed form equals recomputing the table without each point.
-    rng = np.random.default_rng(5)
+    rng = truth.rng(seed=5)
     cx, cy = rng.integers(0, 4, 60), rng.integers(0, 3, 60)
     n = len(cx)
     loo = [plugin_mi(np.delete(cx, i), np.delete(cy, i), correction="none") for i in range(n)]
@@ -59,7 +59,7 @@ def test_jackknife_leave_one_out_in_closed_form():
 
 
 def test_miller_madow_closed_form():
-    rng = np.random.default_rng(6)
+    rng = truth.rng(seed=6)
     cx, cy = rng.integers(0, 4, 80), rng.integers(0, 3, 80)
     raw = plugin_mi(cx, cy, correction="none")
     m_xy = len(set(zip(cx.tolist(), cy.tolist(), strict=True)))
@@ -254,7 +254,7 @@ def test_binary_and_tied_columns_keep_every_level():
 
 def test_sparse_table_claims_no_lower_bound():
     # Issue 18, 2.2: independent 10-D x, n = 1000 claimed "I >= 0.35 with probability 0.95".
-    rng = np.random.default_rng(12)
+    rng = truth.rng(seed=12)
     x, y = rng.standard_normal((1000, 10)), rng.standard_normal(1000)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

@@ -17,7 +17,7 @@ from bayesmi.tables import load_table, select_columns
 @pytest.fixture
 def table_files(tmp_path):
     x, y, mi_true = truth.correlated_gaussian(0.6, 1000, dim=2, seed=0)
-    z = np.random.default_rng(1).standard_normal(1000)
+    z = truth.rng(seed=1).standard_normal(1000)
     df = pd.DataFrame({"f1_0": x[:, 0], "f1_1": x[:, 1], "f2_0": y[:, 0], "f2_1": y[:, 1], "z": z})
     csv = tmp_path / "d.csv"
     df.to_csv(csv, index=False)
@@ -215,7 +215,7 @@ def test_select_columns_keeps_order_without_repeats():
 # -- issue 18, part 4: never a traceback, every message names the argument ---------------------
 @pytest.fixture
 def odd_files(tmp_path):
-    rng = np.random.default_rng(4)
+    rng = truth.rng(seed=4)
     good = pd.DataFrame({"a": rng.standard_normal(200), "b": rng.standard_normal(200)})
     files = {"good": tmp_path / "good.csv"}
     good.to_csv(files["good"], index=False)
@@ -279,7 +279,7 @@ def test_report_on_foreign_files_is_one_line(odd_files, tmp_path, capsys):
     foreign = tmp_path / "foreign.nc"
     xr.Dataset({"t": ("time", np.arange(3.0))}).to_netcdf(foreign)
     matrix = tmp_path / "m.nc"
-    frame = pd.DataFrame(np.random.default_rng(0).standard_normal((100, 3)), columns=list("abc"))
+    frame = pd.DataFrame(truth.rng(seed=0).standard_normal((100, 3)), columns=list("abc"))
     bm.mi_matrix(frame, method="bins", seed=0, progress=False, n_bootstrap=5).save(matrix)
     for path, message in [
         (foreign, "is not a bayesmi result file: it is a netCDF file of another kind"),

@@ -39,7 +39,7 @@ def test_heavy_tails_are_named_when_methods_disagree():
     # A bivariate Student-t with 1.5 degrees of freedom: equal-width bins put nearly every
     # point in one bin, and the binning estimate falls far below the k-NN one. Binned, the MI
     # is a lower bound, so that is no conflict, but the comparison says how far below it lies.
-    rng = np.random.default_rng(0)
+    rng = truth.rng(seed=0)
     t = rng.standard_t(1.5, size=(2000, 2))
     x, y = t[:, :1], t[:, :1] + 0.3 * t[:, 1:]
     c = bm.compare(
@@ -58,7 +58,7 @@ def test_heavy_tails_are_named_when_methods_disagree():
 def test_few_samples_and_dimension_are_named():
     from bayesmi.compare import _causes
 
-    rng = np.random.default_rng(1)
+    rng = truth.rng(seed=1)
     x, y = rng.standard_normal((300, 4)), rng.standard_normal((300, 4))
     r = {"ksg": MIResult(np.full((1, 3), 0.1), kind="subsample", method="ksg")}
     causes, facts = _causes(r, x, y, None, {"ksg"})

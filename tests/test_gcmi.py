@@ -131,7 +131,7 @@ def _two_gaussian_classes_mi(delta: float) -> float:
 
 def test_categorical_y_class_conditional_form():
     delta, n = 0.5, 4000
-    rng = np.random.default_rng(29)
+    rng = truth.rng(seed=29)
     labels = rng.integers(0, 2, n)
     x = np.where(labels == 1, delta, -delta) + rng.standard_normal(n)
     mi_true = _two_gaussian_classes_mi(delta)  # 0.110 nats
@@ -167,13 +167,17 @@ def test_invwishart_draws_match_scipy_moments():
     # the Monte Carlo error of each entry is checked at 5 of its sds (~6e-7 per entry).
     psi = np.array([[2.0, 0.5, 0.1], [0.5, 1.0, -0.3], [0.1, -0.3, 1.5]])
     df, m = 12.0, 20000
-    draws = invwishart_draws(df, psi, m, np.random.default_rng(32))
+    draws = invwishart_draws(df, psi, m, truth.rng(seed=32))
     ref = stats.invwishart(df=df, scale=psi)
     se = draws.std(0) / np.sqrt(m)
     assert np.all(np.abs(draws.mean(0) - ref.mean()) < 5 * se)
-    # Variances from scipy's own sampler (50000 draws), at 10% (their own error is ~1%).
-    ref_var = ref.rvs(50000, random_state=33).var(0)
-    np.testing.assert_allclose(draws.var(0), ref_var, rtol=0.1)
+    # The whole distribution of each of the 6 distinct entries against scipy's own sampler
+    # (20000 draws), by a two-sample Kolmogorov-Smirnov test at p > 1e-5 each: 6e-5 false alarms
+    # in all. (Variances at 10% failed on data seed 1: the [0, 0] entry is inverse-gamma-like
+    # with shape 5, excess kurtosis 42, so a variance from 20000 draws has a 5% relative sd.)
+    other = ref.rvs(m, random_state=truth.rng(seed=33))
+    for i, j in zip(*np.triu_indices(3), strict=True):
+        assert stats.ks_2samp(draws[:, i, j], other[:, i, j]).pvalue > 1e-5
 
 
 def test_save_and_load_keep_bound_and_note(tmp_path):
@@ -231,7 +235,7 @@ def test_registry_methods_cite_and_cli(capsys):
 
 
 def test_mi_matrix_with_gcmi():
-    rng = np.random.default_rng(37)
+    rng = truth.rng(seed=37)
     a = rng.standard_normal((500, 1))
     df = pd.DataFrame(
         {"a": a[:, 0], "b": np.exp(0.8 * a[:, 0] + 0.6 * rng.standard_normal(500)),

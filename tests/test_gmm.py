@@ -97,7 +97,7 @@ def test_same_seed_same_draws_whatever_n_jobs():
 
 
 def test_bimodal_data_uses_more_components():
-    rng = np.random.default_rng(4)
+    rng = truth.rng(seed=4)
     n = 2000
     x = rng.standard_normal(n) + np.where(rng.random(n) < 0.5, -3, 3)
     y = x + rng.standard_normal(n)
@@ -116,7 +116,7 @@ def test_bimodal_data_uses_more_components():
 
 def test_categorical_y():
     # x | c ~ N(2c, 1) for c in {0, 1, 2}, equal probabilities.
-    rng = np.random.default_rng(6)
+    rng = truth.rng(seed=6)
     c = rng.integers(0, 3, 1500)
     x = 2.0 * c + rng.standard_normal(1500)
     labels = np.array(["a", "b", "c"])[c]
@@ -134,7 +134,7 @@ def test_categorical_y():
 
 def test_block_bootstrap_is_wider_for_autocorrelated_data():
     # AR(1) series with strong autocorrelation: the i.i.d. bootstrap understates the spread.
-    rng = np.random.default_rng(10)
+    rng = truth.rng(seed=10)
     n, phi = 1500, 0.95
     e = rng.standard_normal((n, 2))
     s = np.zeros((n, 2))
@@ -190,7 +190,7 @@ def test_plots():
 
 
 def test_component_limit_warns():
-    rng = np.random.default_rng(16)
+    rng = truth.rng(seed=16)
     x = rng.standard_normal(800) + rng.integers(0, 4, 800) * 4
     with pytest.warns(bm.ComponentLimitWarning, match="reached max_components=2"):
         bm.estimate(
@@ -238,7 +238,7 @@ def test_too_few_samples():
 def test_single_class_rejected():
     with pytest.raises(ValueError, match="y has a single class"):
         bm.estimate(
-            np.random.default_rng(0).standard_normal(50),
+            truth.rng(seed=0).standard_normal(50),
             np.zeros(50),
             categorical=True,
             progress=False,
@@ -313,7 +313,7 @@ def test_coverage_warning_for_flat_classes():
 
 @pytest.mark.parametrize("shape", ["gaussian", "student_t"])
 def test_no_coverage_warning_for_smooth_classes(shape):
-    rng = np.random.default_rng(4)
+    rng = truth.rng(seed=4)
     c = rng.integers(0, 5, 1000)
     noise = rng.standard_normal(1000) if shape == "gaussian" else rng.standard_t(4, 1000)
     with warnings.catch_warnings():
@@ -328,7 +328,7 @@ def test_edge_test_is_calibrated_for_the_true_model():
     from bayesmi.mixture import GaussianMixtureModel
 
     model = GaussianMixtureModel(np.ones(1), np.zeros((1, 2)), np.eye(2)[None])
-    rng = np.random.default_rng(5)
+    rng = truth.rng(seed=5)
     sums = []
     for _ in range(200):
         u = rng.standard_normal((2, 400))
@@ -372,7 +372,7 @@ def test_no_joint_coverage_warning_for_smooth_data(case):
         x, y, _ = truth.student_t(0.6, 3, 3000, seed=6)
         z = None
     else:
-        rng = np.random.default_rng(6)
+        rng = truth.rng(seed=6)
         z = rng.standard_normal(1000)
         x, y = z + rng.standard_normal(1000), z + rng.standard_normal(1000)
     with warnings.catch_warnings():
@@ -382,7 +382,7 @@ def test_no_joint_coverage_warning_for_smooth_data(case):
 
 def test_few_samples_for_the_dimension_warns():
     # Issue 18, 2.7: independent 50-D x, n = 200 read 0.252 [0.175, 0.324] with no warning.
-    rng = np.random.default_rng(8)
+    rng = truth.rng(seed=8)
     x, y = rng.standard_normal((200, 50)), rng.standard_normal(200)
     with pytest.warns(bm.FewSamplesWarning, match=r"200 samples for 51 dimensions \(3.9 per"):
         bm.estimate(x, y, method="gmm", seed=0, progress=False, n_bootstrap=2, n_components=1)
@@ -403,7 +403,7 @@ def test_block_length_leaving_one_block_refused():
 
 
 def test_deterministic_relation_warns_or_fails_by_name():
-    rng = np.random.default_rng(11)
+    rng = truth.rng(seed=11)
     x = rng.standard_normal(500)
     with pytest.warns(bm.DeterministicWarning), pytest.raises(ValueError, match="singular"):
         bm.estimate(x, 2 * x + 1, method="gmm", seed=0, progress=False, n_bootstrap=5)

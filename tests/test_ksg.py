@@ -87,7 +87,7 @@ def test_matches_scikit_learn():
 def test_sorted_count_equals_tree_count_at_exact_boundaries():
     # Lattice values: many points exactly at the radius. The 1-D count by binary search must
     # agree with the tree's |v_j - v_i| <= r everywhere (an off-by-one here moves KSG by ~0.02).
-    rng = np.random.default_rng(0)
+    rng = truth.rng(seed=0)
     v = rng.integers(0, 50, 4000) * 0.1
     r = rng.integers(0, 5, 4000) * 0.1
     tree = cKDTree(v[:, None]).query_ball_point(v[:, None], r, p=np.inf, return_length=True) - 1
@@ -166,7 +166,7 @@ def test_kl_between_marginals_closed_form():
 
 
 def test_kl_of_identical_distributions_is_near_zero():
-    rng = np.random.default_rng(16)
+    rng = truth.rng(seed=16)
     x, y = rng.standard_normal((4000, 2)), rng.standard_normal((4000, 2))
     r = bm.kl_marginals(x, y, method="ksg", seed=0, **FAST)
     lo, hi = r.hdi(0.9)
@@ -184,7 +184,7 @@ def test_discrete_y_against_exact_mixture_mi():
     from bayesmi import mixture
     from bayesmi.mixture import GaussianMixtureModel
 
-    rng = np.random.default_rng(17)
+    rng = truth.rng(seed=17)
     c = rng.integers(0, 3, 4000)
     x = 2.0 * c + rng.standard_normal(4000)
     labels = np.array(["low", "mid", "high"])[c]
@@ -210,7 +210,7 @@ def test_discrete_y_against_exact_mixture_mi():
 def test_discrete_y_matches_scikit_learn():
     from sklearn.feature_selection import mutual_info_classif
 
-    rng = np.random.default_rng(18)
+    rng = truth.rng(seed=18)
     c = rng.integers(0, 4, 3000)
     x = c + rng.standard_normal(3000)
     r = bm.estimate(x, c, method="ksg", discrete_y=True, seed=0, **FAST)
@@ -231,7 +231,7 @@ def test_result_round_trips(tmp_path):
 def test_mixed_estimator_on_discrete_data_with_exact_mi():
     # Purely discrete data (every point repeated): x uniform on 5 symbols, y = x with
     # probability 0.7, else uniform. Exact MI from the joint pmf.
-    rng = np.random.default_rng(20)
+    rng = truth.rng(seed=20)
     n, k, keep = 5000, 5, 0.7
     x = rng.integers(0, k, n).astype(float)
     y = np.where(rng.random(n) < keep, x, rng.integers(0, k, n)).astype(float)
@@ -248,7 +248,7 @@ def test_mixed_estimator_on_mixed_data():
     from bayesmi import mixture
     from bayesmi.mixture import GaussianMixtureModel
 
-    rng = np.random.default_rng(21)
+    rng = truth.rng(seed=21)
     n = 4000
     x = rng.integers(0, 5, n).astype(float)
     y = np.where(rng.random(n) < 0.5, x + 0.5 * rng.standard_normal(n), x)
@@ -264,7 +264,7 @@ def test_mixed_estimator_on_mixed_data():
 def test_mixed_estimator_discrete_x_continuous_y():
     # Gao et al.'s own example: x uniform on m symbols, y | x uniform on [x, x + 2]:
     # I = log m - (m - 1) log 2 / m.
-    rng = np.random.default_rng(25)
+    rng = truth.rng(seed=25)
     m, n = 5, 4000
     x = rng.integers(0, m, n).astype(float)
     y = x + 2 * rng.random(n)
@@ -290,7 +290,7 @@ def test_conditional_null_by_local_permutation():
 
 
 def test_local_permutation_is_a_permutation_near_z():
-    rng = np.random.default_rng(24)
+    rng = truth.rng(seed=24)
     z = rng.standard_normal((500, 1))
     perm = knn.local_permutation(z, rng)
     assert np.abs(z[perm] - z).mean() < 0.05 * np.abs(z - z[rng.permutation(500)]).mean()
@@ -304,7 +304,7 @@ def test_continuous_y_given_as_labels_is_refused():
 
 
 def test_kl_null_by_pooling():
-    rng = np.random.default_rng(27)
+    rng = truth.rng(seed=27)
     x, y = rng.standard_normal((1500, 1)), rng.standard_normal((1500, 1))
     kw = {"method": "ksg", "seed": 0, "progress": False, "n_draws": 20, "n_permutations": 30}
     assert bm.kl_marginals(x, y, **kw).extras["p_value"][0] > 0.05
@@ -371,20 +371,20 @@ def test_high_mi_warning_is_the_only_coverage_warning_when_it_fires():
 
 def test_prepare_centres_before_jitter():
     # Issue 18, 2.3: 1e-10 jitter added to x + 1e15 vanished below float precision.
-    rng = np.random.default_rng(0)
+    rng = truth.rng(seed=0)
     a = rng.standard_normal((500, 1))
-    out = knn.prepare(a + 1e12, np.random.default_rng(1), 1e-10)
-    ref = knn.prepare(a, np.random.default_rng(1), 1e-10)
+    out = knn.prepare(a + 1e12, truth.rng(seed=1), 1e-10)
+    ref = knn.prepare(a, truth.rng(seed=1), 1e-10)
     assert np.abs(np.median(out)) < 1e-3 and len(np.unique(out)) == 500
     np.testing.assert_allclose(out, ref, atol=1e-3)
-    big = knn.prepare(a * 1e99, np.random.default_rng(1), 1e-10)
+    big = knn.prepare(a * 1e99, truth.rng(seed=1), 1e-10)
     assert np.isfinite(big).all()
     np.testing.assert_allclose(big, ref, atol=1e-6)
 
 
 def test_deterministic_relation_warns():
     # Issue 18, 2.6: y = 2x + 1 read 6.345 [6.345, 6.345] with no word.
-    rng = np.random.default_rng(3)
+    rng = truth.rng(seed=3)
     x = rng.standard_normal(1000)
     with pytest.warns(bm.DeterministicWarning, match="y looks like a function of x"):
         bm.estimate(x, 2 * x + 1, method="ksg", seed=0, **FAST)
@@ -398,7 +398,7 @@ def test_strong_but_noisy_relation_does_not_warn_deterministic():
         warnings.simplefilter("error", bm.DeterministicWarning)
         warnings.simplefilter("ignore", bm.HighMIWarning)
         bm.estimate(x, y, method="ksg", seed=0, **FAST)
-    rng = np.random.default_rng(5)
+    rng = truth.rng(seed=5)
     with warnings.catch_warnings():
         warnings.simplefilter("error", bm.DeterministicWarning)
         bm.estimate(rng.standard_normal((500, 5)), rng.standard_normal(500), method="ksg",
@@ -407,7 +407,7 @@ def test_strong_but_noisy_relation_does_not_warn_deterministic():
 
 def test_repeated_rows_warn_and_point_to_mixed():
     # Issue 18, 2.8: 50 distinct rows each repeated 10 times read 3.96 nats, no warning.
-    rng = np.random.default_rng(6)
+    rng = truth.rng(seed=6)
     x = np.repeat(rng.standard_normal((50, 1)), 10, axis=0)
     y = np.repeat(rng.standard_normal((50, 1)), 10, axis=0)
     with pytest.warns(bm.RepeatedRowsWarning, match="algorithm='mixed'"):

@@ -11,6 +11,7 @@ torch = pytest.importorskip("torch")
 nn = torch.nn
 
 import bayesmi as bm  # noqa: E402
+from bayesmi import truth  # noqa: E402
 from bayesmi.estimators import REGISTRY  # noqa: E402
 from bayesmi.layers import LayerMI  # noqa: E402
 
@@ -20,7 +21,7 @@ FAST = {"method": "ksg", "noise_var": 0.0, "n_draws": 40}
 
 def gaussian(n, cov, seed):
     """Rows ~ N(0, cov), platform-independent: Cholesky factor times standard normals."""
-    rng = np.random.default_rng(seed)
+    rng = truth.rng(seed=seed)
     return rng.standard_normal((n, len(cov))) @ np.linalg.cholesky(np.asarray(cov)).T
 
 

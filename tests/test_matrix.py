@@ -162,7 +162,7 @@ def test_adding_a_column_leaves_other_pairs_unchanged(df):
 
 def wide(n=400, p=8, seed=3):
     """p columns sharing one factor: p (p - 1) / 2 pairs, enough for chunks of several pairs."""
-    rng = np.random.default_rng(seed)
+    rng = truth.rng(seed=seed)
     f = rng.standard_normal(n)
     data = 0.5 * f[:, None] + np.sqrt(0.75) * rng.standard_normal((n, p))
     return pd.DataFrame(data, columns=[f"v{i}" for i in range(p)])
@@ -464,7 +464,7 @@ def test_units_tables_files_and_plot(ksg_matrix, tmp_path):
 
 
 def test_numpy_input_names_and_adjust_p():
-    rng = np.random.default_rng(0)
+    rng = truth.rng(seed=0)
     x = rng.standard_normal((300, 2))
     y = rng.standard_normal(300)
     m = bm.mi_matrix(x, y, method="bins", seed=0, progress=False, n_bootstrap=20)
@@ -524,6 +524,6 @@ def test_a_file_that_is_not_a_checkpoint_is_named(tmp_path, content):
         xr.Dataset({"t": ("time", np.arange(3.0))}).to_netcdf(path, engine="h5netcdf")
     else:
         path.write_bytes(content)
-    frame = pd.DataFrame(np.random.default_rng(0).standard_normal((100, 3)), columns=list("abc"))
+    frame = pd.DataFrame(truth.rng(seed=0).standard_normal((100, 3)), columns=list("abc"))
     with pytest.raises(ValueError, match=r"mi_matrix: checkpoint '.*ck.nc' is .*not a bayesmi che"):
         bm.mi_matrix(frame, method="bins", progress=False, checkpoint=path)

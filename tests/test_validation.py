@@ -6,9 +6,10 @@ import pytest
 import torch
 
 import bayesmi as bm
+from bayesmi import truth
 from bayesmi.validation import check_array, check_labels, check_paired
 
-rng = np.random.default_rng(0)
+rng = truth.rng(seed=0)
 X = rng.standard_normal((50, 2))
 Y = rng.standard_normal(50)
 

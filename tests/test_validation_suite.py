@@ -40,7 +40,7 @@ def test_student_t_tends_to_the_gaussian():
 def test_mixture_quadrature_matches_monte_carlo():
     model = mixture_model()
     value_mc, se = mixture.mi(model, 1, method="mc", n_samples=4_000_000,
-                              rng=np.random.default_rng(3))  # fmt: skip
+                              rng=truth.rng(seed=3))  # fmt: skip
     case = get_cases("mixture_x")[0]
     assert abs(case.truth_nats - value_mc) < 4 * se + 2e-4
     assert se < 1e-3
