@@ -505,7 +505,7 @@ class GMMMI(MixtureVerbs, Estimator):
         if self.marginals == "copula" and quantity == "kl":
             refuse_kl(type(self).__name__)
         if self.marginals == "copula" or (self.marginals == "auto" and quantity != "kl"):
-            parts = scores_of(parts, caller=type(self).__name__)
+            parts = scores_of(parts, caller=type(self).__name__, auto=self.marginals == "auto")
         u = np.hstack(parts)
         shift, scale = u.mean(0), u.std(0)
         ut = np.ascontiguousarray(((u - shift) / scale).T)
@@ -546,7 +546,11 @@ class GMMMI(MixtureVerbs, Estimator):
                 f"{c}: class {int(counts.argmin())} of y has {counts.min()} samples, fewer than "
                 f"the {self._min_samples} needed to fit its mixture. Merge rare classes."
             )
-        u = scores_of([x], caller=c)[0] if self.marginals != "raw" else x
+        u = (
+            x
+            if self.marginals == "raw"
+            else scores_of([x], caller=c, auto=self.marginals == "auto")[0]
+        )
         shift, scale = u.mean(0), u.std(0)
         ut = np.ascontiguousarray(((u - shift) / scale).T)
         seeds = spawn_seeds(self.seed, self.n_bootstrap + 1)

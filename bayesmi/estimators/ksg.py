@@ -159,13 +159,14 @@ class KSGMI(Estimator):
         and discrete y is used, and y is neither scaled nor jittered.
     jitter : float, default=1e-10
         Seeded Gaussian noise, in units of each column's standard deviation, that breaks ties.
-    marginals : {"raw", "copula"}, default="raw"
+    marginals : {"raw", "copula", "auto"}, default="raw"
         "copula": each continuous column of x, y (and z) is first mapped to normal scores by
         its empirical distribution function (:mod:`bayesmi.copula`), once on the full data, so
         that heavy tails and skew do not stretch the neighbour distances (MI is unchanged by
         such maps). A discrete y is left as it is; refused for ``kl_marginals`` (KL is not
-        invariant under separate maps of x and y). Measured in docs/ksg.md, "Marginals do not
-        matter".
+        invariant under separate maps of x and y). "auto" scores only the heavy-tailed or
+        skewed columns (:func:`bayesmi.copula.auto_columns`) for MI and conditional MI and
+        keeps KL's raw values. Measured in docs/ksg.md, "Marginals do not matter".
     seed : int or None
     n_jobs : int, default=1
         Workers for the subsamples and permutations.
@@ -313,8 +314,14 @@ class KSGMI(Estimator):
         scale = quantity != "kl"
         jitter = 0.0 if self.algorithm == "mixed" else self.jitter
         parts = (x, y, z)
-        if self.marginals == "copula":  # ties are the mixed estimator's data: no warning there
-            parts = scores_of(parts, caller=type(self).__name__, warn_ties=jitter > 0)
+        # Ties are the mixed estimator's data: no warning there. "auto" keeps KL's raw values.
+        if self.marginals == "copula" or (self.marginals == "auto" and quantity != "kl"):
+            parts = scores_of(
+                parts,
+                caller=type(self).__name__,
+                warn_ties=jitter > 0,
+                auto=self.marginals == "auto",
+            )
         data = tuple(
             a if a is None or a.ndim == 1 else knn.prepare(a, rng, jitter, scale) for a in parts
         )
