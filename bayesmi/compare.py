@@ -238,7 +238,7 @@ def compare(
     hdi_prob : float
         The interval that decides agreement (default 0.9).
     params : dict of method name to dict, optional
-        Hyperparameters per method, e.g. ``{"gmm": {"n_bootstrap": 200}}``.
+        Hyperparameters per method, e.g. ``{"gmm": {"n_draws": 200}}``.
 
     Returns
     -------

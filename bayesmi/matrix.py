@@ -147,6 +147,7 @@ def _check_params(method: str, params: dict[str, Any]) -> type:
         own=_OWN,
         own_hint="are set by mi_matrix for each pair (seed from the master seed and the pair's "
         "names, one process per pair); pass seed/n_jobs/progress/backend to mi_matrix itself.",
+        stacklevel=4,
     )
 
 
