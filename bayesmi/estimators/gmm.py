@@ -651,7 +651,6 @@ class GMMMI(MixtureVerbs, Estimator):
     def _extras(out, sel: Selection, full: GaussianMixtureModel, full_value: float):
         k_max = max(o["model"].n_components for o in out)
         arrays = [o["model"].to_arrays(k_max) for o in out]
-        full_arrays = full.to_arrays()
         return {
             "n_components": np.array([[o["n_components"] for o in out]]),
             "numerical_error_nats": np.array([[o["error"] for o in out]]),
@@ -661,9 +660,7 @@ class GMMMI(MixtureVerbs, Estimator):
             "covs": np.stack([a["covariances"] for a in arrays])[None],
             "cv_n_components": np.array(list(sel.scores), dtype=np.int64),
             "cv_score": np.array(list(sel.scores.values()), dtype=np.float64),
-            "full_weights": full_arrays["weights"],
-            "full_means": full_arrays["means"],
-            "full_covs": full_arrays["covariances"],
+            **full.to_extras(),
             "full_data_estimate_nats": np.array([full_value]),
         }
 

@@ -30,6 +30,7 @@ from bayesmi import plotting as _plotting
 from bayesmi.exceptions import ConvergenceWarning
 from bayesmi.neural import bounds
 from bayesmi.neural.critics import negative_columns
+from bayesmi.result import TRAINING_LOG_KEYS
 
 __all__ = [
     "ArraySource",
@@ -44,7 +45,7 @@ __all__ = [
     "training_log",
 ]
 
-LOG_KEYS = _plotting.TRAINING_LOG_KEYS
+LOG_KEYS = TRAINING_LOG_KEYS
 
 
 # -- augmentation ---------------------------------------------------------------------------
