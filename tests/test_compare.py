@@ -9,7 +9,7 @@ from bayesmi import truth
 from bayesmi.compare import _overlap
 from bayesmi.result import MIResult
 
-FAST = {"gmm": {"n_bootstrap": 10}, "ksg": {"n_permutations": 0}}
+FAST = {"gmm": {"n_draws": 10}, "ksg": {"n_permutations": 0}}
 
 
 def test_methods_agree_on_a_gaussian():
@@ -89,7 +89,7 @@ def test_bad_arguments():
 
 def test_round_trip_estimate_save_load_report_compare(tmp_path):
     x, y, _ = truth.correlated_gaussian(0.6, 1200, seed=3)
-    r = bm.estimate(x, y, method="gmm", seed=0, progress=False, n_bootstrap=10)
+    r = bm.estimate(x, y, method="gmm", seed=0, progress=False, n_draws=10)
     back = bm.load(r.save(tmp_path / "r.nc"))
     np.testing.assert_array_equal(back.draws_nats, r.draws_nats)
     assert back.provenance == r.provenance and back.model.n_components == r.model.n_components

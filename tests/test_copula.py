@@ -85,7 +85,7 @@ def test_check_marginals_names_the_option():
 # -- the marginals= option of ksg and gmm ---------------------------------------------------------
 @pytest.mark.parametrize(
     ("method", "kw"),
-    [("ksg", {"n_draws": 60, "n_permutations": 0}), ("gmm", {"n_bootstrap": 20})],
+    [("ksg", {"n_draws": 60, "n_permutations": 0}), ("gmm", {"n_draws": 20})],
 )
 def test_copula_marginals_recover_a_transformed_gaussian(method, kw):
     import bayesmi as bm
@@ -107,7 +107,7 @@ def test_copula_marginals_are_invariant_to_monotone_maps():
     from bayesmi import truth
 
     x, y, _ = truth.correlated_gaussian(0.6, 600, seed=41)
-    kw = {"method": "gmm", "marginals": "copula", "n_bootstrap": 5, "seed": 1, "progress": False}
+    kw = {"method": "gmm", "marginals": "copula", "n_draws": 5, "seed": 1, "progress": False}
     a = bm.estimate(x, y, **kw)
     b = bm.estimate(np.exp(x), y**3, **kw)
     np.testing.assert_array_equal(a.draws_nats, b.draws_nats)
@@ -119,15 +119,15 @@ def test_copula_marginals_keep_a_categorical_y():
 
     x, labels, _ = truth.discrete_uniform_shift(600, seed=42)
     warnings.simplefilter("ignore", bm.HighMIWarning)  # k to 2k at n = 600; not the point here
-    r = bm.estimate(np.exp(x), labels, method="ksg", discrete_y=True, marginals="copula", seed=0,
+    r = bm.estimate(np.exp(x), labels, method="ksg", categorical=True, marginals="copula", seed=0,
                     progress=False, n_draws=20, n_permutations=0)  # fmt: skip
-    s = bm.estimate(x, labels, method="ksg", discrete_y=True, marginals="copula", seed=0,
+    s = bm.estimate(x, labels, method="ksg", categorical=True, marginals="copula", seed=0,
                     progress=False, n_draws=20, n_permutations=0)  # fmt: skip
     np.testing.assert_array_equal(r.draws_nats, s.draws_nats)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", bm.CoverageWarning)
         g = bm.estimate(np.exp(x), labels, method="gmm", categorical=True, marginals="copula",
-                        n_bootstrap=4, seed=0, progress=False)  # fmt: skip
+                        n_draws=4, seed=0, progress=False)  # fmt: skip
     assert g.quantity == "mi" and np.isfinite(g.draws_nats).all()
 
 

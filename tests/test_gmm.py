@@ -8,7 +8,7 @@ import pytest
 import bayesmi as bm
 from bayesmi import truth
 
-FAST = {"n_bootstrap": 30, "progress": False}
+FAST = {"n_draws": 30, "progress": False}
 
 
 @pytest.mark.parametrize("rho", [0.3, 0.6, 0.9])
@@ -88,7 +88,7 @@ def test_kl_needs_equal_dimensions():
 
 def test_same_seed_same_draws_whatever_n_jobs():
     x, y, _ = truth.correlated_gaussian(0.6, n=600, seed=2)
-    kw = {"method": "gmm", "seed": 42, "n_bootstrap": 8, "progress": False}
+    kw = {"method": "gmm", "seed": 42, "n_draws": 8, "progress": False}
     a = bm.estimate(x, y, n_jobs=1, **kw)
     b = bm.estimate(x, y, n_jobs=2, **kw)
     np.testing.assert_array_equal(a.draws_nats, b.draws_nats)
@@ -150,7 +150,7 @@ def test_block_bootstrap_is_wider_for_autocorrelated_data():
 @pytest.mark.parametrize("select", ["fixed", "cv"])
 def test_selection_modes(select):
     x, y, mi_true = truth.correlated_gaussian(0.6, n=1000, seed=12)
-    r = bm.estimate(x, y, method="gmm", seed=0, select=select, n_bootstrap=10, progress=False)
+    r = bm.estimate(x, y, method="gmm", seed=0, select=select, n_draws=10, progress=False)
     assert abs(r.mean - mi_true) < 4 * r.sd + 0.02
     if select == "fixed":
         assert len(set(r.extras["n_components"].ravel())) == 1
@@ -158,8 +158,8 @@ def test_selection_modes(select):
 
 def test_monte_carlo_and_quadrature_agree():
     x, y, _ = truth.correlated_gaussian(0.6, n=1000, seed=13)
-    q = bm.estimate(x, y, method="gmm", seed=0, n_bootstrap=10, progress=False)
-    m = bm.estimate(x, y, method="gmm", seed=0, n_bootstrap=10, progress=False, mi_method="mc")
+    q = bm.estimate(x, y, method="gmm", seed=0, n_draws=10, progress=False)
+    m = bm.estimate(x, y, method="gmm", seed=0, n_draws=10, progress=False, mi_method="mc")
     # Same resamples and fits; only the integral differs, by Monte Carlo error.
     diff = np.abs(q.draws_nats - m.draws_nats)
     assert (diff < 4 * m.extras["numerical_error_nats"] + 1e-3).all()
@@ -168,14 +168,14 @@ def test_monte_carlo_and_quadrature_agree():
 
 def test_result_carries_models_and_round_trips(tmp_path):
     x, y, _ = truth.correlated_gaussian(0.6, n=500, seed=14)
-    r = bm.estimate(x, y, method="gmm", seed=0, n_bootstrap=5, progress=False)
+    r = bm.estimate(x, y, method="gmm", seed=0, n_draws=5, progress=False)
     assert r.pointwise_nats.shape == (500,)
     # pointwise MI averages to the full-data plug-in estimate's neighbourhood
     assert abs(r.pointwise_nats.mean() - r.extras["full_data_estimate_nats"][0]) < 0.05
     back = bm.load(r.save(tmp_path / "r.nc"))
     np.testing.assert_array_equal(back.draws_nats, r.draws_nats)
     np.testing.assert_allclose(back.model.means, r.model.means)
-    assert back.provenance["params"]["n_bootstrap"] == 5
+    assert back.provenance["params"]["n_draws"] == 5
     assert len(back.provenance["data_sha256"]) == 64
 
 
@@ -183,7 +183,7 @@ def test_plots():
     from bayesmi.plotting import plot_cv_curve, plot_mixture
 
     x, y, _ = truth.correlated_gaussian(0.6, n=500, seed=15)
-    r = bm.estimate(x, y, method="gmm", seed=0, n_bootstrap=5, progress=False)
+    r = bm.estimate(x, y, method="gmm", seed=0, n_draws=5, progress=False)
     assert plot_mixture(r, x, y).get_title().startswith("fitted mixture")
     assert "nats" in plot_cv_curve(r).get_ylabel()
     assert "nats" in r.plot().get_xlabel()
@@ -199,7 +199,7 @@ def test_component_limit_warns():
             method="gmm",
             seed=0,
             max_components=2,
-            n_bootstrap=3,
+            n_draws=3,
             progress=False,
         )
 
@@ -208,15 +208,15 @@ def test_convergence_warning():
     x, y, _ = truth.correlated_gaussian(0.6, n=500, seed=17)
     with pytest.warns(bm.ConvergenceWarning, match="EM did not converge within max_iter=2"):
         bm.estimate(
-            x, y, method="gmm", seed=0, n_components=3, max_iter=2, n_bootstrap=3, progress=False
+            x, y, method="gmm", seed=0, n_components=3, max_iter=2, n_draws=3, progress=False
         )
 
 
 @pytest.mark.parametrize(
     ("param", "value", "error", "match"),
     [
-        ("n_bootstrap", 1, ValueError, "n_bootstrap must be >= 2, got 1"),
-        ("n_bootstrap", 2.5, TypeError, "n_bootstrap must be an integer, got 2.5"),
+        ("n_draws", 1, ValueError, "n_draws must be >= 2, got 1"),
+        ("n_draws", 2.5, TypeError, "n_draws must be an integer, got 2.5"),
         ("init", "magic", ValueError, "init must be one of"),
         ("select", "bic", ValueError, "select must be one of"),
         ("mi_method", "exact", ValueError, "mi_method must be one of"),
@@ -255,7 +255,7 @@ def test_coverage_of_the_90_interval():
         warnings.simplefilter("ignore")
         for rep in range(30):
             x, y, _ = truth.correlated_gaussian(0.6, n=800, seed=1000 + rep)
-            r = bm.estimate(x, y, method="gmm", seed=rep, n_bootstrap=100, progress=False,
+            r = bm.estimate(x, y, method="gmm", seed=rep, n_draws=100, progress=False,
                             n_permutations=0)  # fmt: skip
             lo, hi = r.hdi(0.9)
             hits += lo <= mi_true <= hi
@@ -273,7 +273,7 @@ def test_independent_data_reach_zero():
         warnings.simplefilter("ignore")
         for rep in range(30):
             x, y, _ = truth.correlated_gaussian(0.0, n=500, seed=3000 + rep)
-            r = bm.estimate(x, y, method="gmm", seed=rep, n_bootstrap=20, n_permutations=30,
+            r = bm.estimate(x, y, method="gmm", seed=rep, n_draws=20, n_permutations=30,
                             progress=False)  # fmt: skip
             reached += r.hdi(0.9)[0] == 0
             rejected += r.p_value <= 0.1
@@ -285,7 +285,7 @@ def test_monte_carlo_error_is_driven_below_the_spread():
     # 4 dimensions in all: Monte Carlo. With too few samples to start with, every draw is
     # integrated again with more, until the error is well below the spread of the draws.
     x, y, _ = truth.correlated_gaussian(0.6, n=1000, dim=2, seed=21)
-    kw = {"method": "gmm", "seed": 0, "n_bootstrap": 12, "n_mc": 2000, "progress": False}
+    kw = {"method": "gmm", "seed": 0, "n_draws": 12, "n_mc": 2000, "progress": False}
     r = bm.estimate(x, y, **kw)
     assert r.provenance["n_mc_used"] > 2000
     assert r.extras["numerical_error_nats"].max() <= 0.2 * r.sd
@@ -351,7 +351,7 @@ def test_coverage_warning_for_a_log_normal_variable():
         x = np.exp(g)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            bm.estimate(x, y, method="gmm", seed=0, n_bootstrap=5, progress=False)
+            bm.estimate(x, y, method="gmm", seed=0, n_draws=5, progress=False)
         mine = [w for w in caught if issubclass(w.category, bm.CoverageWarning)]
         if mine:
             break
@@ -360,7 +360,7 @@ def test_coverage_warning_for_a_log_normal_variable():
     # the same data on the log scale: MI unchanged, and no edge to smooth
     with warnings.catch_warnings():
         warnings.simplefilter("error", bm.CoverageWarning)
-        bm.estimate(np.log(x), y, method="gmm", seed=0, n_bootstrap=5, progress=False)
+        bm.estimate(np.log(x), y, method="gmm", seed=0, n_draws=5, progress=False)
 
 
 @pytest.mark.parametrize("case", ["gauss", "student_t", "cmi"])
@@ -377,7 +377,7 @@ def test_no_joint_coverage_warning_for_smooth_data(case):
         x, y = z + rng.standard_normal(1000), z + rng.standard_normal(1000)
     with warnings.catch_warnings():
         warnings.simplefilter("error", bm.CoverageWarning)
-        bm.estimate(x, y, z, method="gmm", seed=0, n_bootstrap=5, progress=False)
+        bm.estimate(x, y, z, method="gmm", seed=0, n_draws=5, progress=False)
 
 
 def test_few_samples_for_the_dimension_warns():
@@ -385,14 +385,14 @@ def test_few_samples_for_the_dimension_warns():
     rng = truth.rng(seed=8)
     x, y = rng.standard_normal((200, 50)), rng.standard_normal(200)
     with pytest.warns(bm.FewSamplesWarning, match=r"200 samples for 51 dimensions \(3.9 per"):
-        bm.estimate(x, y, method="gmm", seed=0, progress=False, n_bootstrap=2, n_components=1)
+        bm.estimate(x, y, method="gmm", seed=0, progress=False, n_draws=2, n_components=1)
 
 
 def test_enough_samples_do_not_warn():
     x, y, _ = truth.correlated_gaussian(0.5, n=400, dim=2, seed=9)
     with warnings.catch_warnings():
         warnings.simplefilter("error", bm.FewSamplesWarning)
-        bm.estimate(x, y, method="gmm", seed=0, progress=False, n_bootstrap=2, n_components=1)
+        bm.estimate(x, y, method="gmm", seed=0, progress=False, n_draws=2, n_components=1)
 
 
 def test_block_length_leaving_one_block_refused():
@@ -406,4 +406,4 @@ def test_deterministic_relation_warns_or_fails_by_name():
     rng = truth.rng(seed=11)
     x = rng.standard_normal(500)
     with pytest.warns(bm.DeterministicWarning), pytest.raises(ValueError, match="singular"):
-        bm.estimate(x, 2 * x + 1, method="gmm", seed=0, progress=False, n_bootstrap=5)
+        bm.estimate(x, 2 * x + 1, method="gmm", seed=0, progress=False, n_draws=5)

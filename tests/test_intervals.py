@@ -119,9 +119,9 @@ def test_independence_test_is_level_alpha():
 
 
 FAST = {
-    "gmm": {"n_bootstrap": 20, "n_permutations": 20},
+    "gmm": {"n_draws": 20, "n_permutations": 20},
     "ksg": {"n_draws": 40, "n_permutations": 20},
-    "bins": {"n_bootstrap": 40, "n_permutations": 20},
+    "bins": {"n_draws": 40, "n_permutations": 20},
 }
 
 

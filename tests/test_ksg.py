@@ -179,7 +179,7 @@ def test_kl_needs_equal_dimensions():
         bm.kl_marginals(x, y[:, 0], method="ksg", progress=False)
 
 
-def test_discrete_y_against_exact_mixture_mi():
+def test_categorical_against_exact_mixture_mi():
     # x | c ~ N(2c, 1), c uniform on three labels: the exact MI by quadrature of the mixture.
     from bayesmi import mixture
     from bayesmi.mixture import GaussianMixtureModel
@@ -192,7 +192,7 @@ def test_discrete_y_against_exact_mixture_mi():
         x,
         labels,
         method="ksg",
-        discrete_y=True,
+        categorical=True,
         seed=0,
         progress=False,
         n_draws=60,
@@ -207,13 +207,13 @@ def test_discrete_y_against_exact_mixture_mi():
     assert r.extras["p_value"][0] == pytest.approx(1 / 11)
 
 
-def test_discrete_y_matches_scikit_learn():
+def test_categorical_matches_scikit_learn():
     from sklearn.feature_selection import mutual_info_classif
 
     rng = truth.rng(seed=18)
     c = rng.integers(0, 4, 3000)
     x = c + rng.standard_normal(3000)
-    r = bm.estimate(x, c, method="ksg", discrete_y=True, seed=0, **FAST)
+    r = bm.estimate(x, c, method="ksg", categorical=True, seed=0, **FAST)
     theirs = mutual_info_classif(x[:, None], c, n_neighbors=3, random_state=0)[0]
     assert abs(r.extras["full_data_estimate_nats"][0] - theirs) < 0.01
 
@@ -300,7 +300,7 @@ def test_local_permutation_is_a_permutation_near_z():
 def test_continuous_y_given_as_labels_is_refused():
     x, y, _ = truth.correlated_gaussian(0.5, n=400, seed=26)
     with pytest.raises(ValueError, match="Is y continuous"):
-        bm.estimate(x, y, method="ksg", discrete_y=True, progress=False)
+        bm.estimate(x, y, method="ksg", categorical=True, progress=False)
 
 
 def test_kl_null_by_pooling():

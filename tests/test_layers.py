@@ -156,7 +156,7 @@ def test_resample_indices_are_the_same_across_layers(method, monkeypatch):
             return counts
 
         monkeypatch.setattr(mod, "bootstrap_counts", spy)
-        kw = {"n_bootstrap": 4, "n_permutations": 0} if method == "bins" else {"n_bootstrap": 4}
+        kw = {"n_draws": 4, "n_permutations": 0} if method == "bins" else {"n_draws": 4}
         if method == "gmm":
             kw["n_components"] = 1
     aligned = sorted(n for n, c in REGISTRY.items() if c.aligned_draws)
@@ -276,7 +276,7 @@ def test_categorical_labels_with_gmm():
     u = gaussian(300, np.eye(2), seed=10)
     labels = (u[:, 0] > 0).astype(int)
     net = nn.Sequential(nn.Linear(2, 1))
-    r = bm.layer_mi(net, u, labels, method="gmm", noise_var=0.0, n_bootstrap=4, n_components=1)
+    r = bm.layer_mi(net, u, labels, method="gmm", noise_var=0.0, n_draws=4, n_components=1)
     assert r.kind == "bootstrap" and r.draws.shape[-1] == 4
     assert np.isfinite(r.draws).all()
 

@@ -120,9 +120,9 @@ def test_front_door_names_the_estimator():
 X2 = rng.standard_normal((200, 2))
 Y2 = rng.standard_normal(200)
 FAST_METHOD = {
-    "gmm": {"n_bootstrap": 10},
+    "gmm": {"n_draws": 10},
     "ksg": {"n_draws": 20, "n_permutations": 0},
-    "bins": {"n_bootstrap": 20, "n_permutations": 0},
+    "bins": {"n_draws": 20, "n_permutations": 0},
 }
 
 

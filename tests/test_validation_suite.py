@@ -69,7 +69,7 @@ def test_mi_is_invariant_under_the_transforms():
     import bayesmi as bm
 
     x, y, mi_true = truth.correlated_gaussian(0.6, 2000, seed=4)
-    kw = dict(method="bins", seed=0, progress=False, n_permutations=0, n_bootstrap=20)
+    kw = dict(method="bins", seed=0, progress=False, n_permutations=0, n_draws=20)
     ref = bm.estimate(x, y, **kw)
     for fx, fy in [("exp", "half_cube"), ("asinh", "wiggly")]:
         xt, yt, mi_t = truth.transformed_gaussian(0.6, 2000, fx=fx, fy=fy, seed=4)
@@ -193,7 +193,7 @@ def test_head_to_head_uses_only_the_data_sets_both_ran():
 def test_discrete_cases_use_each_method_discrete_option():
     case = get_cases("discrete_uniform5")[0]
     assert M.settings_for("gmm", "small", case) == {"categorical": True}
-    assert M.settings_for("ksg", "small", case) == {"discrete_y": True}
+    assert M.settings_for("ksg", "small", case) == {"categorical": True}
 
 
 def test_panel_table_lists_every_case_with_its_source():

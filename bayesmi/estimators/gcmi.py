@@ -193,6 +193,9 @@ class GaussianCopulaMI(Estimator):
 
     name = "gcmi"
     kind = "posterior"
+    bound = "lower"
+    supports_conditional = True
+    supports_categorical = True
     summary = (
         "Gaussian-copula MI: normal scores, then the exact inverse-Wishart posterior of their "
         "covariance (no MCMC); exact under a Gaussian copula, a lower bound otherwise (1-D x, y)."

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import warnings
 from functools import partial
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -154,9 +154,10 @@ class KSGMI(Estimator):
         validation panel and by the few-draws factor (docs/intervals.md); "percentile" keeps
         them as they are. Every scheme sets negative values to 0 and, with the permutation
         null, applies the zero rule. The raw draws stay on the result (``r.raw_draws_nats``).
-    discrete_y : bool, default=False
+    categorical : bool, default=False
         y is discrete (class labels of any type): the estimator of Ross (2014) for continuous x
-        and discrete y is used, and y is neither scaled nor jittered.
+        and discrete y is used, and y is neither scaled nor jittered. (Formerly ``discrete_y``,
+        still accepted with a ``FutureWarning``.)
     jitter : float, default=1e-10
         Seeded Gaussian noise, in units of each column's standard deviation, that breaks ties.
     marginals : {"raw", "copula", "auto"}, default="raw"
@@ -182,6 +183,10 @@ class KSGMI(Estimator):
 
     name = "ksg"
     kind = "subsample"
+    supports_conditional = True
+    supports_kl = True
+    supports_categorical = True
+    renamed: ClassVar[dict[str, str]] = {"discrete_y": "categorical"}
     # Part j of split s is np.random.default_rng(child s).permutation(n) cut into q pieces.
     aligned_draws = True
     summary = (
@@ -215,7 +220,7 @@ class KSGMI(Estimator):
         fractions: tuple[int, ...] = (2, 3, 4),
         n_permutations: int = 50,
         interval: str = "calibrated",
-        discrete_y: bool = False,
+        categorical: bool = False,
         jitter: float = 1e-10,
         marginals: str = "raw",
         seed: int | None = None,
@@ -229,7 +234,7 @@ class KSGMI(Estimator):
         self.fractions = fractions
         self.n_permutations = n_permutations
         self.interval = interval
-        self.discrete_y = discrete_y
+        self.categorical = categorical
         self.jitter = jitter
         self.marginals = marginals
         self.seed = seed
@@ -269,10 +274,10 @@ class KSGMI(Estimator):
         """KL(p_X || p_Y) in nats between the distributions of x and y (same dimension), by the
         k-NN estimator of Wang, Kulkarni & Verdu (2009), as a subsampling distribution. The
         samples need not be paired; they are subsampled together."""
-        if self.discrete_y:
+        if self.categorical:
             raise ValueError(
                 f"{type(self).__name__}: KL between marginals needs continuous x and y; "
-                "discrete_y=True was given."
+                "categorical=True was given."
             )
         if self.marginals == "copula":
             refuse_kl(type(self).__name__)
@@ -289,16 +294,18 @@ class KSGMI(Estimator):
         # The smallest subsample must still have well over k neighbours per point.
         min_samples = max(self.fractions) * 4 * (self.k + 1)
         c = type(self).__name__
-        if self.discrete_y and z is not None:
-            raise ValueError(f"{c}: conditional MI is not available with discrete_y=True.")
+        if self.categorical and z is not None:
+            raise ValueError(f"{c}: conditional MI is not available with categorical=True.")
         if self.algorithm == "mixed" and z is not None:
             raise ValueError(f"{c}: conditional MI is not available with algorithm='mixed'.")
-        x, y, z = check_paired(x, y, z, caller=c, min_samples=min_samples, y_labels=self.discrete_y)
-        if self.discrete_y and (np.bincount(y) > self.k).sum() < 2:
+        x, y, z = check_paired(
+            x, y, z, caller=c, min_samples=min_samples, y_labels=self.categorical
+        )
+        if self.categorical and (np.bincount(y) > self.k).sum() < 2:
             raise ValueError(
-                f"{c}: with discrete_y=True, y must have at least two classes of more than k="
+                f"{c}: with categorical=True, y must have at least two classes of more than k="
                 f"{self.k} samples each; got {len(np.unique(y))} distinct values in {len(y)} "
-                "samples. Is y continuous? Then leave discrete_y off."
+                "samples. Is y continuous? Then leave categorical off."
             )
         return x, y, z
 
@@ -373,7 +380,7 @@ class KSGMI(Estimator):
             quantity=quantity,
             method=self.name,
             provenance=provenance,
-            pointwise_nats=terms if quantity == "mi" and not self.discrete_y else None,
+            pointwise_nats=terms if quantity == "mi" and not self.categorical else None,
             extras=extras,
         )
 

@@ -199,6 +199,8 @@ class LatentMI(Estimator):
     n_jobs : int, default=1
         Workers for the KSG evaluations (training is one batched network).
     progress : bool, default=True
+    backend : str or None, default=None
+        A joblib backend for the KSG evaluations.
 
     Examples
     --------
@@ -211,6 +213,8 @@ class LatentMI(Estimator):
 
     name = "latent"
     kind = "ensemble"
+    bound = "lower"
+    packages: ClassVar[tuple[str, ...]] = ("torch",)
     summary = (
         "Latent MI (Gowri et al. 2024): KSG on learned autoencoder latents of held-out "
         "samples, an ensemble of repeated fits; a lower bound (data-processing inequality)."
@@ -253,6 +257,7 @@ class LatentMI(Estimator):
         seed: int | None = None,
         n_jobs: int = 1,
         progress: bool = True,
+        backend: str | None = None,
     ) -> None:
         self.latent_dim = latent_dim
         self.n_repeats = n_repeats
@@ -276,6 +281,7 @@ class LatentMI(Estimator):
         self.seed = seed
         self.n_jobs = n_jobs
         self.progress = progress
+        self.backend = backend
 
     # -- checks ----------------------------------------------------------------------------
     def _check_params(self) -> None:
