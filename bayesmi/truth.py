@@ -6,6 +6,7 @@ Each returns the samples and the true value in nats, with the formula's source.
 from __future__ import annotations
 
 import numpy as np
+from scipy.special import log_ndtr, ndtr
 
 __all__ = [
     "TRANSFORMS",
@@ -168,6 +169,8 @@ TRANSFORMS = {
     "half_cube": lambda a: np.sign(a) * np.abs(a) ** 1.5,
     "asinh": np.arcsinh,
     "wiggly": lambda a: a + 0.3 * np.sin(2.0 * a),  # derivative 1 + 0.6 cos(2a) >= 0.4
+    "uniform": ndtr,  # uniform margins on (0, 1): bounded, sharp edges
+    "exponential": lambda a: -log_ndtr(-a),  # -log(1 - Phi(a)): standard exponential margins
 }
 
 

@@ -160,7 +160,7 @@ def test_auto_marginals_score_the_heavy_tailed_and_skewed_columns_only():
     np.testing.assert_array_equal(scored[0][:, :2], copula.normal_scores(data[:, :2]))
     assert scored[1] is y and scored[2] is None
     # gmm with "auto" on (exp(x), y) is gmm with "raw" on (scores of exp(x), y): y stays raw.
-    kw = {"method": "gmm", "n_bootstrap": 5, "seed": 1, "progress": False, "n_permutations": 0}
+    kw = {"method": "gmm", "n_draws": 5, "seed": 1, "progress": False, "n_permutations": 0}
     a = bm.estimate(np.exp(x), y, marginals="auto", **kw)
     b = bm.estimate(copula.normal_scores(np.exp(x)), y, marginals="raw", **kw)
     np.testing.assert_array_equal(a.draws_nats, b.draws_nats)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import bayesmi as bm
-from bayesmi import truth
+from bayesmi import copula, truth
 
 FAST = {"n_draws": 30, "progress": False}
 
@@ -48,10 +48,15 @@ def test_independent_interval_reaches_zero():
 def test_invariant_under_monotone_transform():
     x, y, _ = truth.correlated_gaussian(0.6, n=2000, seed=11)
     a = bm.estimate(x, y, method="gmm", seed=0, **FAST)
-    b = bm.estimate(x, np.exp(y), method="gmm", seed=0, max_components=6, **FAST)
+    b = bm.estimate(x, np.exp(y), method="gmm", seed=0, max_components=6, marginals="raw", **FAST)
     lo, hi = b.hdi(0.95)
     # exp(y) is skewed: mixtures need more components, but MI is unchanged.
     assert lo - 2 * a.sd < a.mean < hi + 2 * a.sd
+    # With the default marginals="auto", exp(y) is scored and y's values are what the mixture
+    # sees: the same estimate as on (x, normal scores of y), which is y's ranks' normal scores.
+    c = bm.estimate(x, np.exp(y), method="gmm", seed=0, **FAST)
+    d = bm.estimate(x, copula.normal_scores(y), method="gmm", seed=0, **FAST)
+    np.testing.assert_array_equal(c.draws_nats, d.draws_nats)
 
 
 def test_conditional_mi_of_a_chain_is_zero():
@@ -351,16 +356,18 @@ def test_coverage_warning_for_a_log_normal_variable():
         x = np.exp(g)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            bm.estimate(x, y, method="gmm", seed=0, n_draws=5, progress=False)
+            bm.estimate(x, y, method="gmm", seed=0, n_draws=5, progress=False, marginals="raw")
         mine = [w for w in caught if issubclass(w.category, bm.CoverageWarning)]
         if mine:
             break
     assert len(mine) == 1
     assert "sharp edge" in str(mine[0].message) and "GMMMI" in str(mine[0].message)
-    # the same data on the log scale: MI unchanged, and no edge to smooth
+    # the same data on the log scale: MI unchanged, and no edge to smooth; nor with the default
+    # marginals="auto", which gives the skewed x normal scores
     with warnings.catch_warnings():
         warnings.simplefilter("error", bm.CoverageWarning)
-        bm.estimate(np.log(x), y, method="gmm", seed=0, n_draws=5, progress=False)
+        bm.estimate(np.log(x), y, method="gmm", seed=0, n_draws=5, progress=False, marginals="raw")
+        bm.estimate(x, y, method="gmm", seed=0, n_draws=5, progress=False)
 
 
 @pytest.mark.parametrize("case", ["gauss", "student_t", "cmi"])
