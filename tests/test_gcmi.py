@@ -139,9 +139,13 @@ def test_categorical_y_class_conditional_form():
                     seed=0, **FAST)  # fmt: skip
     assert r.bound == "lower" and r.quantity == "mi"
     np.testing.assert_array_equal(r.extras["class_counts"], np.bincount(labels))
-    # A lower bound that is nearly tight here (classes nearly Gaussian after the transform):
-    # the 95% readout lies below the truth and within 0.02 nats of it.
-    assert mi_true - 0.02 < r.at_least(0.95) < mi_true
+    # A lower bound that is tight here (Gaussian classes after the normal scores): over 40
+    # further data sets the mean sat -1.9 to +1.9 sds from the truth and the 95% readout 0.002
+    # above to 0.022 below it (mean -0.010, sd about 0.006). So: the mean within 4.5 sds of the
+    # truth (7e-6 false alarms) and the readout above truth - 0.04 (5 sds). ("Readout below the
+    # truth", the earlier assertion, fails 5% of the time where the bound is tight: data seed 3.)
+    assert abs(r.mean - mi_true) < 4.5 * r.sd
+    assert mi_true - 0.04 < r.at_least(0.95)
     # The posterior centres on the plug-in value of Ince et al.'s formula (4 sds: ~6e-5).
     assert abs(r.mean - r.extras["full_data_estimate_nats"][0]) < 4 * r.sd
 
