@@ -18,7 +18,10 @@ def two_blobs(n=1500, seed=0):
 @pytest.mark.parametrize("init", INIT_METHODS)
 def test_em_recovers_separated_components(init):
     ut, lab = two_blobs()
-    fit = fit_mixture(ut, 2, truth.rng(seed=1), init=init)
+    # The best of 10 starts: with the default 3, "random" and "minmax" starts ended in a split
+    # blob on 3 and 2 of 200 data sets (data seed 5 found one); with 10, on none of 200 (one
+    # start fails about 1 time in 4, so all 10 about 1e-6).
+    fit = fit_mixture(ut, 2, truth.rng(seed=1), init=init, n_init=10)
     assert fit.converged
     order = np.argsort(fit.model.weights)
     np.testing.assert_allclose(fit.model.weights[order], [lab.mean(), 1 - lab.mean()], atol=0.01)
