@@ -459,14 +459,17 @@ def test_repeated_rows_warn_and_point_to_mixed():
 
 
 def test_marginals_auto_is_copula_for_mi_and_raw_for_kl():
-    # "auto" was accepted and silently read as "raw" by ksg before; now it means what gmm's does.
+    # "auto" (the default) was accepted and silently read as "raw" by ksg before; now it means
+    # what gmm's does.
     x, y, _ = truth.correlated_gaussian(0.6, n=800, seed=29)
     kw = {"method": "ksg", "seed": 0, "progress": False, "n_draws": 8, "n_permutations": 0}
     auto = bm.estimate(np.exp(x), y, marginals="auto", **kw)
     copula = bm.estimate(np.exp(x), y, marginals="copula", **kw)
     np.testing.assert_array_equal(auto.draws_nats, copula.draws_nats)
-    raw = bm.estimate(np.exp(x), y, **kw)
+    raw = bm.estimate(np.exp(x), y, marginals="raw", **kw)
     full = "full_data_estimate_nats"
     assert auto.extras[full][0] != raw.extras[full][0]  # scores, not the log-normal x
     a = bm.kl_marginals(x, 1.0 + y, marginals="auto", **kw)
-    np.testing.assert_array_equal(a.draws_nats, bm.kl_marginals(x, 1.0 + y, **kw).draws_nats)
+    b = bm.kl_marginals(x, 1.0 + y, marginals="raw", **kw)
+    np.testing.assert_array_equal(a.draws_nats, b.draws_nats)
+    assert bm.KSGMI().marginals == "auto"

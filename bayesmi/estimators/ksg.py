@@ -247,13 +247,15 @@ class KSGMI(Estimator):
         and discrete y is used, and y is neither scaled nor jittered.
     jitter : float, default=1e-10
         Seeded Gaussian noise, in units of each column's standard deviation, that breaks ties.
-    marginals : {"raw", "copula", "auto"}, default="raw"
+    marginals : {"raw", "copula", "auto"}, default="auto"
         "copula": each continuous column of x, y (and z) is first mapped to normal scores by
         its empirical distribution function (:mod:`bayesmi.copula`), once on the full data, so
         that heavy tails and skew do not stretch the neighbour distances (MI is unchanged by
         such maps). A discrete y is left as it is; refused for ``kl_marginals`` (KL is not
-        invariant under separate maps of x and y). "auto": "copula" for MI and conditional MI,
-        "raw" for KL. Measured in docs/ksg.md, "Marginals".
+        invariant under separate maps of x and y). "auto" (the default): "copula" for MI and
+        conditional MI, "raw" for KL; it raised the 90% interval's coverage of the Student-t
+        with rho 0 from 0.77 to 0.96 with no case's RMSE worse by more than 2% (48 data sets a
+        case, n = 1000; docs/ksg.md, "Marginals"). "raw": the values as given (scaled).
     seed : int or None
     n_jobs : int, default=1
         Workers for the subsamples and permutations.
@@ -304,7 +306,7 @@ class KSGMI(Estimator):
         interval: str = "calibrated",
         discrete_y: bool = False,
         jitter: float = 1e-10,
-        marginals: str = "raw",
+        marginals: str = "auto",
         seed: int | None = None,
         n_jobs: int = 1,
         progress: bool = True,
