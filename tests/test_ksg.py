@@ -104,12 +104,12 @@ def test_same_seed_same_draws_whatever_n_jobs():
 
 
 def test_auto_parts_hold_at_least_min_part_samples():
-    # "auto": as many parts a split as parts of MIN_PART (250) allow, at most n_draws, at least 2.
+    # "auto": as many parts a split as parts of MIN_PART (250) allow, at least 2.
     from bayesmi.estimators import ksg
 
-    assert ksg._auto_parts(1000, 200) == 4 and ksg._auto_parts(100_000, 200) == 200
-    assert ksg._auto_parts(600, 200) == 2 and ksg._auto_parts(100, 200) == 2
-    assert ksg._auto_parts(400, 50, least=1) == 1
+    assert ksg._auto_parts(1000) == 4 and ksg._auto_parts(100_000) == 400
+    assert ksg._auto_parts(600) == 2 and ksg._auto_parts(100) == 2
+    assert ksg._tasks(400, 200, [7]) == [(400, 7, 0, 200)]  # 200 of one split's 400 parts
     x, y, _ = truth.correlated_gaussian(0.6, n=1000, seed=14)
     r = bm.estimate(x, y, method="ksg", seed=0, progress=False, n_draws=10, n_permutations=6)
     assert r.extras["subsample_size"].ravel().tolist() == [250] * 10

@@ -8,8 +8,9 @@ at the full n can be read off subsamples: the data are split at random into q di
 KSG is computed on each part, and each part's deviation from the mean of its size is rescaled
 to n (subsampling, Politis & Romano 1994) and added to the full-data estimate. Disjoint parts
 of i.i.d. data are independent samples, so one split into many parts gives many independent
-draws for the cost of about one pass over the data; by default every part holds at least
-``MIN_PART`` samples and a split has as many parts as that allows (up to ``n_draws``). The
+draws: by default a split has n // ``MIN_PART`` parts (of 250-374 samples from n = 500 on),
+and only the ``n_draws`` parts wanted are computed, so the draws
+cost about ``n_draws`` estimates at 250 samples whatever n is (half a pass at n = 10^5). The
 rescaling is sqrt(m / n) times a measured correction for parts of a few hundred samples
 (:func:`spread_factor`). The draws capture sampling variability; they do not capture the k-NN
 bias, which depends on n and on how high the MI is.
@@ -56,8 +57,8 @@ HIGH_DIM = 6
 #: on top of ``intervals.few_draws_scale``), chosen on the validation panel's tuning seeds and
 #: checked on fresh ones (docs/intervals.md, "How the scale was chosen").
 INTERVAL_SCALE = 1.35
-#: Smallest part of a split with ``fractions="auto"`` (the default), and of the permutation
-#: null's splits: parts of at least this many samples, as many per split as that allows. The
+#: Part size with ``fractions="auto"`` (the default), and of the permutation null's parts: a
+#: split has n // MIN_PART parts of n // (n // MIN_PART) samples (250-374; n // 2 below 500). The
 #: variance of KSG times m still grows between m = 62 and 500 (below), so smaller parts need a
 #: larger correction, known less well (docs/ksg.md, "How many parts").
 MIN_PART = 250
@@ -114,10 +115,10 @@ def spread_factor(m: int, n: int) -> float:
     return float(np.sqrt(m / n) * np.sqrt(law[1] / law[0]))
 
 
-def _auto_parts(n: int, most: int, least: int = 2) -> int:
-    """Parts per split with ``fractions="auto"``: each of at least ``MIN_PART`` samples, no more
-    than ``most``, no fewer than ``least``."""
-    return max(least, min(most, n // MIN_PART))
+def _auto_parts(n: int) -> int:
+    """Parts per split with ``fractions="auto"``: as many as hold ``MIN_PART`` samples each
+    (n // q >= MIN_PART), at least 2."""
+    return max(2, n // MIN_PART)
 
 
 def _split(n: int, q: int, seed) -> list[np.ndarray]:
@@ -223,17 +224,18 @@ class KSGMI(Estimator):
     n_draws : int, default=200
         Subsample estimates that make up the distribution.
     fractions : "auto" or tuple of int, default="auto"
-        How the data are split into disjoint parts. "auto": parts of at least ``MIN_PART``
-        (250) samples, as many per split as that allows up to ``n_draws`` (2 parts below 750
-        samples; 200 parts of 500 at n = 10^5: one pass over the data for all the draws), split
-        again until ``n_draws`` part estimates exist. A tuple: split into q parts for each q
-        here, in turn (the scheme before "auto"; (2, 3, 4) costs about n_draws / 3 passes).
+        How the data are split into disjoint parts. "auto": each split into as many parts of
+        ``MIN_PART`` (250) samples as fit (n // 250 parts; 2 below 750 samples), split again
+        until ``n_draws`` part estimates exist, only those computed (4 parts a split, 50 splits
+        at n = 1000; one split of 400 parts, 200 of them used, at n = 10^5). A tuple: split into
+        q parts for each q here, in turn (the scheme before "auto"; (2, 3, 4) costs about
+        n_draws / 3 passes).
     n_permutations : int, default=50
         Estimates on data with y shuffled (the null of independence; for conditional MI,
         shuffled among each sample's 5 nearest neighbours in z, Runge 2018; for KL, the pooled
         x and y samples dealt out again, the null P = Q): a p-value and the estimator's value
         at zero, reported beside the interval. From 500 samples on each is computed on a part
-        of at least 250 samples, shuffled within the part and rescaled to n like the draws
+        of the draws' size, shuffled within the part and rescaled to n like the draws
         (an approximate test; its false-alarm rate is measured in docs/ksg.md); below, on the
         full data (an exact permutation test).
     interval : {"calibrated", "percentile", "basic"}, default="calibrated"
@@ -465,8 +467,8 @@ class KSGMI(Estimator):
         self, data, quantity: str, full: float, seed
     ) -> tuple[np.ndarray, np.ndarray, dict[int, float]]:
         n = len(data[0])
-        if isinstance(self.fractions, str):  # "auto": one size, as many parts a split as allowed
-            q = _auto_parts(n, self.n_draws)
+        if isinstance(self.fractions, str):  # "auto": parts of 250, only as many as wanted
+            q = _auto_parts(n)
             n_splits = -(-self.n_draws // q)
             tasks = _tasks(q, self.n_draws, spawn_seeds(seed, n_splits), self._n_workers())
         else:  # the q's in turn, whole splits, until n_draws parts exist
@@ -512,7 +514,7 @@ class KSGMI(Estimator):
                 full,
                 "ksg permutations",
             )
-        q = _auto_parts(n, self.n_draws)
+        q = _auto_parts(n)
         n_splits = -(-self.n_permutations // q)
         results = self._map(
             partial(_null_partition, data, quantity, self.k, self.algorithm),
