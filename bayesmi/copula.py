@@ -82,8 +82,8 @@ def check_marginals(value, caller: str) -> str:
         raise ValueError(
             f"{caller}: marginals must be one of {MARGINALS}, got {value!r}. 'copula' maps each "
             "continuous column to normal scores by its empirical distribution function; 'auto' "
-            "does so for the heavy-tailed or skewed columns only (MI and conditional MI; KL "
-            "keeps the raw values)."
+            "is each method's measured choice for MI and conditional MI (gmm: the heavy-tailed "
+            "or skewed columns only; ksg: every column) and keeps KL's raw values."
         )
     return value
 

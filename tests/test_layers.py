@@ -140,7 +140,7 @@ def test_resample_indices_are_the_same_across_layers(method, monkeypatch):
         original = ksg_mod._partition
 
         def spy(data, quantity, k, algorithm, task):
-            _, seed = task
+            seed = task[1]  # (parts per split, the split's seed, first part, last part + 1)
             seen.append(np.random.default_rng(seed).permutation(len(data[0]))[:5])
             return original(data, quantity, k, algorithm, task)
 

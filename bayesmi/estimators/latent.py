@@ -138,7 +138,11 @@ def _ksg_member(k: int, n_draws: int, task) -> dict[str, Any]:
         return {"full": 0.0, "terms": np.zeros(n), "dev": np.zeros(n_draws), "at_2k": 0.0}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        r = KSGMI(k, n_draws=n_draws, n_permutations=0, seed=seed, progress=False).estimate(zx, zy)
+        # marginals="raw": ksg's default maps columns to normal scores (measured on the panel's
+        # data, not on learned latents); the latent estimator keeps the values it was measured with.
+        r = KSGMI(
+            k, n_draws=n_draws, n_permutations=0, marginals="raw", seed=seed, progress=False
+        ).estimate(zx, zy)
     full = float(r.extras["full_data_estimate_nats"][0])
     return {
         "full": full,
