@@ -151,10 +151,19 @@ def test_categorical_y_class_conditional_form():
 
 
 def test_categorical_lower_bound_on_flat_classes():
-    x, labels, mi_true = truth.discrete_uniform_shift(2000, seed=30)
-    with pytest.warns(bm.CopulaWarning):
-        r = bm.estimate(x, labels, method="gcmi", categorical=True, seed=0, **FAST)
-    assert r.hdi(0.9)[1] < mi_true
+    # The copula check fired on 89 of 100 such data sets (n = 2000) and the interval lay below
+    # the truth on all 100: up to 5 data sets are tried for the warning, none firing has
+    # probability 0.11^5 = 1.6e-5 (one data set, as before, failed 11%: data seed 18).
+    for seed in range(30, 35):
+        x, labels, mi_true = truth.discrete_uniform_shift(2000, seed=seed)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            r = bm.estimate(x, labels, method="gcmi", categorical=True, seed=0, **FAST)
+        assert r.hdi(0.9)[1] < mi_true  # the bound held on 100 of 100
+        if any(issubclass(w.category, bm.CopulaWarning) for w in caught):
+            break
+    else:
+        raise AssertionError("the copula check never fired on flat classes")
 
 
 def test_same_seed_same_draws_whatever_n_jobs():
