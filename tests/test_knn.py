@@ -83,7 +83,7 @@ def test_conditional_terms_for_several_k_equal_separate_calls():
 # printed with repr(). The full-data estimate and the estimate at 2k are the engine's, computed
 # with bayesmi at commit 98f92ae (main, before the count-only engine and the shared searches);
 # the draws and the null draws are those of the subsampling scheme on parts of at least
-# ksg.MIN_PART samples (branch ksgpass, 2026-12-03: splits in 2 parts of 300 here, the null on
+# ksg.MIN_PART samples (branch ksgpass, 2026-12-02: splits in 2 parts of 300 here, the null on
 # shuffled parts), which replaced the (2, 3, 4) splits and full-size permutations pinned before.
 # Speed work on the engine must not move any of them by one bit. (The shown draws were
 # recomputed once more when the few-draws factor was solved exactly: 1.048 -> 1.050.)

@@ -135,11 +135,13 @@ def test_suite_runs_end_to_end(tmp_path):
     for col in ("cover50", "cover90", "cover95"):
         assert got[col].drop("sklearn").between(0, 1).all()
         assert got.loc["sklearn", col].isna().all()  # a point estimate has no interval
-    # scikit-learn's KSG and bayesmi's ksg core agree on the same data (both k = 3)
+    # Both KSGs ran on every data set. (Their values are not compared here: the suite runs ksg
+    # as users get it, on normal scores (marginals="auto"), and scikit-learn on the raw values;
+    # the cores agree to 0.01 nats on the same values: test_ksg.py, test_matches_scikit_learn.)
     ks = results[results["method"].isin(["ksg", "sklearn"])].pivot_table(
         index=["case", "rep"], columns="method", values="estimate"
     )
-    np.testing.assert_allclose(ks["ksg"], ks["sklearn"], atol=0.02)
+    assert ks.shape == (4, 2) and np.isfinite(ks.to_numpy()).all()
     # estimates are near the truth at n = 200 (a loose check: these are two data sets)
     assert (summary["rmse_nats"] < 0.3).all()
     pooled = pooled_coverage(summary)
