@@ -203,7 +203,7 @@ def _pair_task(data: dict[str, Any], task: dict[str, Any]) -> dict[str, Any]:
 def _select_count(cls, params: dict, data: dict, task: dict) -> int:
     """The component count of a mixture method, chosen by its own cross-validation on a seeded
     random subsample of ``size`` rows (the count is then held fixed for the full data)."""
-    from bayesmi.em import FitError
+    from bayesmi.estimators._em import FitError
 
     x = data["X"][:, task["cols_x"]]
     y = (data["Y"] if data["Y"] is not None else data["X"])[:, task["cols_y"]]

@@ -1,6 +1,8 @@
 """bm.mi_matrix: known pairwise MI, independence, determinism across n_jobs and Dask, names and
 seeds, groups, checkpoint and resume, files and plots, bad input."""
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -527,3 +529,22 @@ def test_a_file_that_is_not_a_checkpoint_is_named(tmp_path, content):
     frame = pd.DataFrame(truth.rng(seed=0).standard_normal((100, 3)), columns=list("abc"))
     with pytest.raises(ValueError, match=r"mi_matrix: checkpoint '.*ck.nc' is .*not a bayesmi che"):
         bm.mi_matrix(frame, method="bins", progress=False, checkpoint=path)
+
+
+def test_files_written_before_matrix_became_a_package_load_and_resume(tmp_path):
+    # tests/data/make_legacy_matrix.py, bayesmi at commit 5067e0f (bayesmi/matrix.py one module).
+    import shutil
+
+    data = Path(__file__).parent / "data"
+    old = bm.load_matrix(data / "legacy_matrix.nc")
+    assert old.x_names == old.y_names == ["a", "b", "c"] and old.symmetric
+    assert old.method == "ksg" and old.kind == "subsample" and old.draws.shape == (3, 3, 1, 12)
+    assert old.mean.loc["a", "b"] > 0.3 > old.mean.loc["a", "c"]
+    # The checkpoint of that run: complete, so resuming computes nothing and gives its draws.
+    table = pd.DataFrame(np.load(data / "legacy_matrix_data.npy"), columns=["a", "b", "c"])
+    ckpt = tmp_path / "ckpt.nc"
+    shutil.copy(data / "legacy_matrix_checkpoint.nc", ckpt)
+    kw = dict(method="ksg", seed=3, progress=False, n_draws=12, n_permutations=9)
+    resumed = bm.mi_matrix(table, checkpoint=ckpt, **kw)
+    np.testing.assert_array_equal(resumed.data["mi"].values, old.data["mi"].values)
+    np.testing.assert_array_equal(resumed.data["p_value"].values, old.data["p_value"].values)

@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from bayesmi.independence import knn_permutation_test
+from bayesmi.estimators._independence import knn_permutation_test
 from bayesmi.resampling import run_parallel, spawn_seeds
 from bayesmi.result import MIResult
 
@@ -376,8 +376,8 @@ class MixtureVerbs:
 
     def _independence(self, quantity: str, x, y, z, seed) -> dict[str, Any]:
         """Extras of the permutation test of (conditional) independence that the interval's
-        zero rule reads (``bayesmi.independence``); none for KL or ``n_permutations=0``. y is
-        (n, 1) class codes when ``categorical``."""
+        zero rule reads (``bayesmi.estimators._independence``); none for KL or
+        ``n_permutations=0``. y is (n, 1) class codes when ``categorical``."""
         if quantity == "kl" or self.n_permutations == 0:
             return {}
         labels = y[:, 0].astype(np.intp) if self.categorical else None

@@ -27,7 +27,7 @@ import numpy as np
 
 from bayesmi import intervals, mixture
 from bayesmi.copula import check_marginals, refuse_kl, scores_of
-from bayesmi.em import (
+from bayesmi.estimators._em import (
     INIT_METHODS,
     FitError,
     Selection,
@@ -333,7 +333,7 @@ class GMMMI(MixtureVerbs, Estimator):
         draws stay on the result (``r.raw_draws_nats``).
     n_permutations : int, default=50
         Shuffles of y in the test of independence (conditional independence with z): a
-        permutation test whose statistic is the KSG estimate (``bayesmi.independence``).
+        permutation test whose statistic is the KSG estimate (``bayesmi.estimators._independence``).
         Where it does not reject at the 0.1 level the interval starts at 0 and the printout
         says "no dependence detected". 0 skips the test.
     marginals : {"auto", "raw", "copula"}, default="auto"

@@ -30,8 +30,9 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from bayesmi import intervals, knn
+from bayesmi import intervals
 from bayesmi.copula import check_marginals, refuse_kl, scores_of
+from bayesmi.estimators import _knn as knn
 from bayesmi.estimators.base import Estimator, register
 from bayesmi.exceptions import CoverageWarning
 from bayesmi.resampling import spawn_seeds

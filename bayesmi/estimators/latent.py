@@ -4,10 +4,12 @@ The method of Gowri, Lun, Klein & Yin (2024), "Approximating mutual information 
 high-dimensional variables using learned representations" (NeurIPS 2024, arXiv:2409.02732):
 
 1. Standardise each column (constant columns become zeros) and clip at +-``clip`` sds.
-2. Train paired autoencoders with a cross-prediction term (:mod:`bayesmi.latent_ae`) on part of
-   the data, with early stopping on a validation part and the best weights restored.
+2. Train paired autoencoders with a cross-prediction term
+   (:mod:`bayesmi.estimators._latent_ae`) on part of the data, with early stopping on a
+   validation part and the best weights restored.
 3. Encode the samples the network never saw (neither trained nor validated on) and estimate
-   I(z_x; z_y) by KSG (:mod:`bayesmi.knn`, through :class:`~bayesmi.estimators.ksg.KSGMI`).
+   I(z_x; z_y) by KSG (:mod:`bayesmi.estimators._knn`, through
+   :class:`~bayesmi.estimators.ksg.KSGMI`).
 
 By the data-processing inequality I(f(X); g(Y)) <= I(X; Y) for any encoders f, g, so the
 quantity estimated is a lower bound on the MI (``bound="lower"``); it reaches the MI when the
@@ -106,7 +108,7 @@ class LatentModel:
     def encode(self, x, y) -> tuple[np.ndarray, np.ndarray]:
         """Latents of x and y (arrays with the training data's columns): two arrays of shape
         (members, n_samples, latent_dim)."""
-        from bayesmi.latent_ae import encode_all
+        from bayesmi.estimators._latent_ae import encode_all
 
         x = check_array(x, "x", caller="LatentModel.encode", allow_constant=True, min_samples=1)
         y = check_array(y, "y", caller="LatentModel.encode", allow_constant=True, min_samples=1)
@@ -407,7 +409,7 @@ class LatentMI(Estimator):
         self._check_params()
         x, y = self._check_data(x, y, z)
         _import_torch(type(self).__name__)  # a clear error where torch is missing
-        from bayesmi.latent_ae import encode_all, fit_paired_autoencoders
+        from bayesmi.estimators._latent_ae import encode_all, fit_paired_autoencoders
 
         device = resolve_device(self.device, type(self).__name__)
         n = len(x)

@@ -98,7 +98,7 @@ def _load_columns(data: str, x: str, y: str, z: str | None):
     """The column groups of a data file; bad columns are usage errors, bad values failures."""
     import numpy as np
 
-    from bayesmi.tables import load_table, select_columns
+    from bayesmi.cli.tables import load_table, select_columns
 
     if Path(data).suffix.lower() not in {".csv", ".tsv", ".parquet", ".npy", ".npz"}:
         raise click.BadParameter(
