@@ -374,6 +374,7 @@ class GMMMI(MixtureVerbs, Estimator):
     renamed: ClassVar[dict[str, str]] = {"n_bootstrap": "n_draws"}
     # Draw i's bootstrap counts come first from np.random.default_rng(child i + 1) (see _draw).
     aligned_draws = True
+    chooses_n_components = True
     summary = (
         "Gaussian mixtures fitted by EM, components chosen by cross-validation (again on every "
         "resample), MI by quadrature or Monte Carlo; draws from the bootstrap."
@@ -506,6 +507,13 @@ class GMMMI(MixtureVerbs, Estimator):
                 stacklevel=3,
             )
         return sel
+
+    def choose_n_components(self, u: np.ndarray, rng: np.random.Generator) -> int:
+        """The component count that cross-validation (``select``'s full-data step) chooses for
+        ``u``, shape (n_samples, dim), each column standardised first; ``n_components`` when
+        that is fixed. A fit that fails raises ValueError."""
+        ut = np.ascontiguousarray(((u - u.mean(0)) / u.std(0)).T)
+        return int(self._select(ut, rng).n_components)
 
     # -- the verbs (estimate, kl_marginals: MixtureVerbs) --------------------------------------
     def _run(self, quantity: str, parts: list[np.ndarray]) -> MIResult:
