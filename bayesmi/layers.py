@@ -624,11 +624,11 @@ class LayerMI(LabelledDraws):
     # -- views -----------------------------------------------------------------------------
     @property
     def layers(self) -> list[str]:
-        return [str(v) for v in self.data["layer"].values]
+        return self._labels("layer")
 
     @property
     def targets(self) -> list[str]:
-        return [str(v) for v in self.data["target"].values]
+        return self._labels("target")
 
     @property
     def epochs(self) -> list[int]:

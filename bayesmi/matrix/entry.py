@@ -122,6 +122,7 @@ def mi_matrix(
     subsample = None
     if select_subsample is not None and n > select_subsample and chooses_count(cls, method_params):
         subsample = select_subsample
+    # What makes a checkpoint this call's: a checkpoint of another run is refused.
     fingerprint = {
         "method": method,
         "params": json.dumps(method_params, sort_keys=True, default=repr),
@@ -134,15 +135,15 @@ def mi_matrix(
     todo = [t | {"select_subsample": subsample} for t in tasks if not finished.done[t["index"]]]
     client = dask_client(client) if backend == "dask" else None
     _run(finished, tasks, todo, data, n_jobs, client, progress, method)
-    names = {"x": {k: [x_names[i] for i in v] for k, v in vars_x.items()}}
+    groups_by_name = {"x": {k: [x_names[i] for i in v] for k, v in vars_x.items()}}
     if Y is not None:
-        names["y"] = {k: [y_names[i] for i in v] for k, v in vars_y.items()}
+        groups_by_name["y"] = {k: [y_names[i] for i in v] for k, v in vars_y.items()}
     attrs = {
         "method": method,
         "seed": int(seed),
         "n_samples": n,
         "params": fingerprint["params"],
-        "groups": json.dumps(names),
+        "groups": json.dumps(groups_by_name),
         "conditional_on_z": int(za is not None),
         "data_sha256": fingerprint["data_sha256"],
         "select_subsample": subsample if subsample is not None else -1,

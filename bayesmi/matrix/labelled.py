@@ -42,6 +42,10 @@ class LabelledDraws:
     def kind(self) -> str:
         return str(self.data.attrs["kind"])
 
+    def _labels(self, coord: str) -> list[str]:
+        """The labels along ``coord`` (one of ``_LABELS``), as str."""
+        return [str(v) for v in self.data[coord].values]
+
     def to(self, units: str):
         """The same result shown in other units ("nats" or "bits"); the data stay in nats."""
         return type(self)(self.data, units)
@@ -90,11 +94,11 @@ class MIMatrix(LabelledDraws):
 
     @property
     def x_names(self) -> list[str]:
-        return [str(v) for v in self.data["x_var"].values]
+        return self._labels("x_var")
 
     @property
     def y_names(self) -> list[str]:
-        return [str(v) for v in self.data["y_var"].values]
+        return self._labels("y_var")
 
     @property
     def draws(self) -> np.ndarray:
