@@ -74,7 +74,8 @@ def hdi_start(sorted_draws: np.ndarray, prob: float) -> tuple[np.ndarray, int]:
     ``floor(prob * n) + 1`` draws, as ArviZ's ``hdi`` computes it (the first of equal windows
     wins). The library's one HDI: :meth:`MIResult.hdi`, the labelled results' tables
     (:mod:`bayesmi.matrix`, :mod:`bayesmi.layers`) and the zero rule of
-    :mod:`bayesmi.intervals` all go through it. A row holding NaN starts at 0."""
+    :mod:`bayesmi.intervals` all go through it. A window that reaches a NaN (sorted last) is
+    never the narrowest; a row of NaN only (a matrix's diagonal) starts at 0."""
     n = sorted_draws.shape[-1]
     width = max(1, int(np.floor(prob * n)))
     if width >= n:
@@ -85,7 +86,7 @@ def hdi_start(sorted_draws: np.ndarray, prob: float) -> tuple[np.ndarray, int]:
 
 def hdi(draws: np.ndarray, prob: float) -> tuple[np.ndarray, np.ndarray]:
     """The ``prob`` highest-density interval of ``draws`` along the last axis (:func:`hdi_start`):
-    (low, high), each of the draws' leading shape; rows holding NaN give NaN."""
+    (low, high), each of the draws' leading shape; a row of NaN only gives NaN."""
     x = np.sort(draws, axis=-1)
     start, width = hdi_start(x, prob)
     i = np.asarray(start)[..., None]
