@@ -28,6 +28,7 @@ __all__ = [
     "clean_orphans",
     "new_file_mode",
     "recover",
+    "write_netcdf",
 ]
 
 
@@ -116,6 +117,12 @@ def atomic_write(path: str | os.PathLike, content: bytes | Callable[[str], objec
         tmp.unlink(missing_ok=True)
         raise
     return str(path)
+
+
+def write_netcdf(data, path: str | os.PathLike, **kwargs) -> str:
+    """Write an xarray Dataset or an ArviZ InferenceData (anything with ``to_netcdf``) to
+    ``path`` atomically (:func:`atomic_write`); ``kwargs`` go to ``to_netcdf``."""
+    return atomic_write(path, lambda tmp: data.to_netcdf(tmp, **kwargs))
 
 
 def check_writable(path: str | os.PathLike, what: str) -> None:

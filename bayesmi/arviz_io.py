@@ -133,12 +133,11 @@ def _rebuild_model(result: MIResult) -> Any:
 
 
 def save(result: MIResult, path: str | os.PathLike) -> str:
-    """Write ``result`` to a netCDF file atomically (:func:`bayesmi._io.atomic_write`): a crash
+    """Write ``result`` to a netCDF file atomically (:func:`bayesmi._io.write_netcdf`): a crash
     never leaves half a file."""
-    from bayesmi._io import atomic_write
+    from bayesmi._io import write_netcdf
 
-    idata = to_inferencedata(result)
-    return atomic_write(path, lambda tmp: idata.to_netcdf(tmp))
+    return write_netcdf(to_inferencedata(result), path)
 
 
 def _object_type(path: Path) -> str | None:

@@ -27,13 +27,15 @@ from typing import Any
 import numpy as np
 
 from bayesmi.estimators import get_estimator
+from bayesmi.estimators.ksg import HIGH_DIM
 from bayesmi.result import QUANTITIES, MIResult
 from bayesmi.validation import check_paired
 
 __all__ = ["Comparison", "compare"]
 
-#: Above this joint dimension, k-NN and binning estimates are known to be biased low.
-HIGH_DIMENSION = 6
+#: From this joint dimension on, k-NN and binning estimates are known to be biased low: the
+#: regime in which ``ksg`` warns (``bayesmi.estimators.ksg.HIGH_DIM``, measured there).
+HIGH_DIMENSION = HIGH_DIM
 #: Above this excess kurtosis of a column, the data count as heavy-tailed.
 HEAVY_TAILS = 6.0
 #: Above this many nats, k-NN and binning estimates need very many samples.
@@ -115,11 +117,11 @@ class Comparison:
             self.data_facts,
         )
 
-    def __repr__(self) -> str:
-        quantity = QUANTITIES[next(iter(self.results.values())).quantity]
-        lines = [f"{quantity} by {len(self.results)} methods:"]
-        width = max(len(k) for k in self.results)
-        lines += [f"  {k:<{width}}  {r}" for k, r in self.results.items()]
+    def verdict(self) -> list[str]:
+        """Whether the methods agree, in sentences read from the fields (``agree``,
+        ``disagreements``, ``causes``, the bounds): the lines the printout ends with, and the
+        report's "Do the methods agree?" section."""
+        lines = []
         if self.agree:
             lines.append(
                 f"The methods agree: every pair of {self.hdi_prob:.0%} intervals overlaps."
@@ -143,7 +145,14 @@ class Comparison:
                 f"Lower bounds wholly below an estimate ({', '.join(below)}): no conflict, but "
                 "the bound loses much of the MI here."
             )
-        return "\n".join(lines)
+        return lines
+
+    def __repr__(self) -> str:
+        quantity = QUANTITIES[next(iter(self.results.values())).quantity]
+        lines = [f"{quantity} by {len(self.results)} methods:"]
+        width = max(len(k) for k in self.results)
+        lines += [f"  {k:<{width}}  {r}" for k, r in self.results.items()]
+        return "\n".join(lines + self.verdict())
 
 
 def _overlap(a: MIResult, b: MIResult, prob: float) -> bool:
@@ -178,9 +187,9 @@ def _causes(results: dict[str, MIResult], x, y, z, disagreeing: set[str]) -> tup
         return ", ".join(hit) if hit else "none of the methods that disagree"
 
     causes = []
-    if dim > HIGH_DIMENSION:
+    if dim >= HIGH_DIMENSION:
         causes.append(
-            f"dimension: the joint dimension is {dim} (> {HIGH_DIMENSION}); k-NN and binning "
+            f"dimension: the joint dimension is {dim} (>= {HIGH_DIMENSION}); k-NN and binning "
             f"estimates are biased low there and mixtures need many components "
             f"(affects: {among('ksg', 'bins', 'gmm', 'bayes_gmm')})."
         )

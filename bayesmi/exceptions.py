@@ -1,12 +1,22 @@
-"""The library's own warning classes, so users can filter or escalate them."""
+"""The library's own warning classes, so users can filter or escalate them.
+
+A warning says what is wrong and what to do; the measurements behind it (how often an interval
+held the truth in that regime) live in the docs page it names, :data:`WARNINGS_PAGE`, not in the
+message, so that the next validation run updates one table instead of the code.
+"""
+
+#: The docs page whose tables hold the measured coverage behind every ``CoverageWarning``.
+WARNINGS_PAGE = 'docs/validation.md, "Where the methods warn"'
 
 __all__ = [
+    "WARNINGS_PAGE",
     "BayesMIWarning",
     "ComponentLimitWarning",
     "ConvergenceWarning",
     "CoverageWarning",
     "DeterministicWarning",
     "FewSamplesWarning",
+    "HighMIWarning",
     "NumericalErrorWarning",
     "RepeatedRowsWarning",
     "SamplerWarning",
@@ -28,9 +38,16 @@ class ComponentLimitWarning(BayesMIWarning):
 
 class CoverageWarning(BayesMIWarning):
     """The data lie in a regime where the validation suite measured the method's intervals
-    holding the truth far less often than their nominal probability (docs/validation.md): a
-    bias that no resampling captures. The message names the regime and the measured coverage.
+    holding the truth far less often than their nominal probability: a bias that no resampling
+    captures. The message names the regime and the docs page with the measured coverage
+    (:data:`WARNINGS_PAGE`).
     """
+
+
+class HighMIWarning(CoverageWarning):
+    """The estimate lies where the estimator is known to be biased low (high MI for the
+    dimension and n): a k-NN estimate falls from k to 2k neighbours by more than its spread
+    (``ksg``, and ``latent`` on its latents)."""
 
 
 class NumericalErrorWarning(BayesMIWarning):

@@ -32,6 +32,8 @@ import numpy as np
 from scipy.optimize import brentq
 from scipy.stats import norm
 
+from bayesmi.result import hdi_start
+
 __all__ = ["LEVEL", "SCHEMES", "few_draws_scale", "finish", "force_zero_start", "hdi_bounds"]
 
 #: The level of the interval the printout shows and the zero rule refers to.
@@ -44,12 +46,8 @@ def hdi_bounds(values: np.ndarray, prob: float) -> tuple[int, int, np.ndarray]:
     """The narrowest window holding ``floor(prob * n) + 1`` sorted values (as ArviZ's ``hdi``
     computes it; the first of equal windows wins): (start index, width, sorted values)."""
     x = np.sort(np.ravel(values))
-    n = len(x)
-    width = max(1, int(np.floor(prob * n)))
-    if width >= n:
-        return 0, n - 1, x
-    gaps = x[width:] - x[: n - width]
-    return int(np.argmin(gaps)), width, x
+    start, width = hdi_start(x, prob)
+    return int(start), width, x
 
 
 @functools.cache

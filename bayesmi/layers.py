@@ -45,9 +45,9 @@ from typing import Any
 import numpy as np
 
 from bayesmi.estimators.base import REGISTRY, check_method_params
-from bayesmi.matrix import LabelledDraws, _hdi
+from bayesmi.matrix.labelled import LabelledDraws
 from bayesmi.resampling import run_parallel
-from bayesmi.result import QUANTITIES, MIResult, convert_units
+from bayesmi.result import QUANTITIES, MIResult, convert_units, hdi
 from bayesmi.validation import check_labels, check_nonnegative, check_positive_int, to_numpy
 
 __all__ = ["DEFAULT_NOISE_VAR", "LayerMI", "LayerTracker", "layer_mi"]
@@ -624,11 +624,11 @@ class LayerMI(LabelledDraws):
     # -- views -----------------------------------------------------------------------------
     @property
     def layers(self) -> list[str]:
-        return [str(v) for v in self.data["layer"].values]
+        return self._labels("layer")
 
     @property
     def targets(self) -> list[str]:
-        return [str(v) for v in self.data["target"].values]
+        return self._labels("target")
 
     @property
     def epochs(self) -> list[int]:
@@ -764,7 +764,7 @@ class LayerMI(LabelledDraws):
         DataFrames."""
         if not 0 < prob < 1:
             raise ValueError(f"LayerMI.hdi: prob must lie in (0, 1), got {prob}.")
-        lo, hi = _hdi(self._flat(epoch), prob)
+        lo, hi = hdi(self._flat(epoch), prob)
         return self._table(lo), self._table(hi)
 
     def to_dataframe(self, hdi_prob: float = 0.9):
@@ -774,7 +774,7 @@ class LayerMI(LabelledDraws):
 
         d = self.draws
         flat = d.reshape(*d.shape[:3], -1)
-        lo, hi = _hdi(flat, hdi_prob)
+        lo, hi = hdi(flat, hdi_prob)
         rows = []
         for e, ep in enumerate(self.epochs):
             for i, lay in enumerate(self.layers):
@@ -846,7 +846,7 @@ class LayerMI(LabelledDraws):
         iy = self._target(y if y is not None else others[0], "plot_information_plane")
         d = self.draws
         flat = d.reshape(*d.shape[:3], -1)
-        lo, hi = _hdi(flat, hdi_prob)
+        lo, hi = hdi(flat, hdi_prob)
         mean = flat.mean(axis=-1)
         if ax is None:
             _, ax = plt.subplots(figsize=(6, 4.5))
@@ -882,7 +882,7 @@ class LayerMI(LabelledDraws):
         j = self._target(target, "plot_epochs")
         d = self.draws
         flat = d.reshape(*d.shape[:3], -1)[:, :, j]
-        lo, hi = _hdi(flat, hdi_prob)
+        lo, hi = hdi(flat, hdi_prob)
         if ax is None:
             _, ax = plt.subplots(figsize=(6, 4))
         colours = plt.get_cmap("tab10")

@@ -233,7 +233,7 @@ def report(
     for name, r in named.items():
         by_quantity.setdefault(r.quantity, {})[name] = r
     if comparison is not None:
-        verdict = repr(comparison).splitlines()[len(named) + 1 :]
+        verdict = comparison.verdict()
         parts += [
             "<h2>Do the methods agree?</h2>",
             "<ul>" + "".join(f"<li>{html.escape(v.strip())}</li>" for v in verdict) + "</ul>",

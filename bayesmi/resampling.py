@@ -26,6 +26,7 @@ __all__ = [
     "roomy_malloc",
     "run_parallel",
     "spawn_seeds",
+    "worker",
 ]
 
 _limit = threading.local()
@@ -207,12 +208,21 @@ def _exit_when_orphaned(parent: int) -> None:
     threading.Thread(target=watch, name="bayesmi-parent-watch", daemon=True).start()
 
 
-def _run_chunk(fn: Callable, chunk: list[Any], parent: int | None = None) -> list[Any]:
-    # One BLAS thread per worker: tiny matrix products are far slower with a thread pool, and
-    # parallelism comes from the workers. glibc's own thresholds on Dask workers: roomy_malloc.
+@contextmanager
+def worker(parent: int | None = None) -> Iterator[None]:
+    """How every worker runs its tasks (here and in :mod:`bayesmi.matrix`): it ends itself if
+    ``parent`` (the process that started it, where given) dies, and computes with one BLAS
+    thread (tiny matrix products are far slower with a thread pool, and parallelism comes from
+    the workers; the draws do not depend on a worker's thread count) and glibc's own allocation
+    thresholds (:func:`roomy_malloc`: Dask workers fix them)."""
     if parent is not None:
         _exit_when_orphaned(parent)
     with one_blas_thread(), roomy_malloc():
+        yield
+
+
+def _run_chunk(fn: Callable, chunk: list[Any], parent: int | None = None) -> list[Any]:
+    with worker(parent):
         return [fn(t) for t in chunk]
 
 

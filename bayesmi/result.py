@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
-__all__ = ["KINDS", "QUANTITIES", "TRAINING_LOG_KEYS", "MIResult", "convert_units"]
+__all__ = [
+    "KINDS",
+    "NATS_PER_BIT",
+    "QUANTITIES",
+    "TRAINING_LOG_KEYS",
+    "MIResult",
+    "convert_units",
+    "hdi",
+    "hdi_start",
+    "nats_per_unit",
+]
 
 #: What the draws are, and so what their spread captures (see docs/intervals.md).
 KINDS = ("posterior", "variational", "bootstrap", "block_bootstrap", "subsample", "ensemble")
@@ -37,13 +48,49 @@ CV_KEYS = ("cv_n_components", "cv_score")
 TRAINING_LOG_KEYS = ("log_iteration", "log_member", "log_split", "log_loss", "log_mi_nats")
 
 
+#: 1 bit = ln 2 nats: the one constant that every conversion between the units uses.
+NATS_PER_BIT = math.log(2.0)
+
+
+def nats_per_unit(units: str) -> float:
+    """How many nats one unit of ``units`` is ("nats": 1, "bits": ln 2)."""
+    if units == "nats":
+        return 1.0
+    if units == "bits":
+        return NATS_PER_BIT
+    raise ValueError(f"units must be 'nats' or 'bits', got {units!r}.")
+
+
 def convert_units(values_nats: Any, units: str) -> Any:
     """Nats to ``units``: the one place where bits are made (1 bit = ln 2 nats)."""
-    if units == "nats":
+    if nats_per_unit(units) == 1.0:
         return values_nats
-    if units == "bits":
-        return np.asarray(values_nats) / np.log(2.0)
-    raise ValueError(f"units must be 'nats' or 'bits', got {units!r}.")
+    return np.asarray(values_nats) / NATS_PER_BIT
+
+
+def hdi_start(sorted_draws: np.ndarray, prob: float) -> tuple[np.ndarray, int]:
+    """Where the ``prob`` highest-density interval starts in draws sorted along the last axis
+    (an index per row), and how many places further it ends: the narrowest window holding
+    ``floor(prob * n) + 1`` draws, as ArviZ's ``hdi`` computes it (the first of equal windows
+    wins). The library's one HDI: :meth:`MIResult.hdi`, the labelled results' tables
+    (:mod:`bayesmi.matrix`, :mod:`bayesmi.layers`) and the zero rule of
+    :mod:`bayesmi.intervals` all go through it. A window that reaches a NaN (sorted last) is
+    never the narrowest; a row of NaN only (a matrix's diagonal) starts at 0."""
+    n = sorted_draws.shape[-1]
+    width = max(1, int(np.floor(prob * n)))
+    if width >= n:
+        return np.zeros(sorted_draws.shape[:-1], dtype=np.intp), n - 1
+    gaps = sorted_draws[..., width:] - sorted_draws[..., : n - width]
+    return np.argmin(np.where(np.isnan(gaps), np.inf, gaps), axis=-1), width
+
+
+def hdi(draws: np.ndarray, prob: float) -> tuple[np.ndarray, np.ndarray]:
+    """The ``prob`` highest-density interval of ``draws`` along the last axis (:func:`hdi_start`):
+    (low, high), each of the draws' leading shape; a row of NaN only gives NaN."""
+    x = np.sort(draws, axis=-1)
+    start, width = hdi_start(x, prob)
+    i = np.asarray(start)[..., None]
+    return np.take_along_axis(x, i, -1)[..., 0], np.take_along_axis(x, i + width, -1)[..., 0]
 
 
 @dataclass
@@ -232,15 +279,7 @@ class MIResult:
         """The highest-density interval holding ``prob`` of the draws, [low, high]."""
         if not 0 < prob < 1:
             raise ValueError(f"hdi: prob must lie in (0, 1), got {prob}.")
-        x = np.sort(self.draws.ravel())
-        n = len(x)
-        width = max(1, int(np.floor(prob * n)))
-        if width >= n:
-            return np.array([x[0], x[-1]])
-        # The narrowest window holding `width + 1` sorted draws (as ArviZ's hdi does).
-        gaps = x[width:] - x[: n - width]
-        i = int(np.argmin(gaps))
-        return np.array([x[i], x[i + width]])
+        return np.array(hdi(self.draws.ravel(), prob))
 
     def prob_above(self, value: float) -> float:
         """The fraction of draws at or above ``value`` (in ``self.units``)."""

@@ -1,5 +1,5 @@
 """``marginals="raw"`` against ``marginals="copula"`` for ksg and gmm on the validation panel's
-cases (the same seeded data sets as ``python -m benchmarks.validation``): bias, RMSE and how
+cases (the same seeded data sets as ``python -m validation``): bias, RMSE and how
 often the 90% HDI holds the truth, per case and method. gcmi runs beside them for reference.
 
     PYTHONPATH=. python benchmarks/copula_marginals.py --reps 20 --n 1000 --n-jobs 2 \\
@@ -70,7 +70,7 @@ def _draw_rescored(ctx, seed):
 def one(task) -> list[dict]:
     import bayesmi as bm
     from bayesmi.estimators import gmm
-    from benchmarks.validation.panel import get_cases
+    from validation.panel import get_cases
 
     name, n, rep, runs = task
     case = get_cases(name)[0]

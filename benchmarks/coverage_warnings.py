@@ -129,7 +129,7 @@ def gmm(reps: int) -> None:
 
 def _gmm_joint_one(task):
     from bayesmi.estimators.gmm import _edge_test
-    from benchmarks.validation.panel import get_cases
+    from validation.panel import get_cases
 
     name, n, rep = task
     (case,) = get_cases([name])
@@ -153,7 +153,7 @@ def gmm_joint(reps: int, n_jobs: int, results: str | None) -> None:
     import pandas as pd
 
     from bayesmi.estimators.gmm import JOINT_EDGE_P_VALUE
-    from benchmarks.validation.panel import get_cases
+    from validation.panel import get_cases
 
     names = [c.name for c in get_cases(None) if not c.discrete_y]
     tasks = [(name, n, r) for name in names for n in (300, 1000, 3000) for r in range(reps)]
@@ -183,9 +183,9 @@ def gmm_joint(reps: int, n_jobs: int, results: str | None) -> None:
 def _bins_small_one(task):
     from scipy.stats import chi2
 
+    from bayesmi.estimators._knn import ksg_mi_pointwise, prepare
     from bayesmi.estimators.bins import bin_codes, plugin_mi
-    from bayesmi.knn import ksg_mi_pointwise, prepare
-    from benchmarks.validation.panel import get_cases
+    from validation.panel import get_cases
 
     name, n, rep = task
     (case,) = get_cases([name])

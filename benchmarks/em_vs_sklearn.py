@@ -1,4 +1,4 @@
-"""bayesmi's EM (``bayesmi.em.fit_mixture``) against scikit-learn's ``GaussianMixture``.
+"""bayesmi's EM (``bayesmi.estimators._em.fit_mixture``) against scikit-learn's ``GaussianMixture``.
 
 Same data, same component count, same tolerance (change in mean log-likelihood per sample),
 one k-means start each; prints the median time per fit and the mean log-likelihood reached.
@@ -20,7 +20,7 @@ import warnings
 import numpy as np
 from sklearn.mixture import GaussianMixture
 
-from bayesmi.em import fit_mixture
+from bayesmi.estimators._em import fit_mixture
 
 
 def data(n, seed=0):

@@ -1,6 +1,6 @@
 """bayesmi's ``gmm`` against the gmm-mi package, side by side on the same data, in one run.
 
-gmm-mi runs in its own environment (``bash benchmarks/setup_gmmmi_env.sh``; it needs
+gmm-mi runs in its own environment (``bash validation/setup_gmmmi_env.sh``; it needs
 scikit-learn 1.5 and numpy < 2) as a subprocess of ``gmmmi_runner.py``; bayesmi runs here.
 Both get one BLAS thread per process, the same data, the same bootstrap count and the same
 Monte Carlo sample count.
@@ -14,7 +14,7 @@ Rows:
 
 Usage::
 
-    bash benchmarks/setup_gmmmi_env.sh
+    bash validation/setup_gmmmi_env.sh
     OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/gmm_vs_gmmmi.py [--n 2000] [--repeat 3]
 """
 
@@ -33,7 +33,10 @@ from pathlib import Path
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
-GMMMI_PYTHON = Path(os.environ.get("GMMMI_ENV", "/work/bench-envs/gmmmi")) / "bin" / "python"
+
+#: The peers' environments (validation/setup_*_env.sh), inside the repository.
+PEER_ENVS = Path(__file__).resolve().parent.parent / ".peer-envs"
+GMMMI_PYTHON = Path(os.environ.get("GMMMI_ENV", str(PEER_ENVS / "gmmmi"))) / "bin" / "python"
 
 
 def run_gmmmi(x, y, n_bootstrap, mc_samples, repeat):
@@ -79,7 +82,7 @@ def main(argv=None):
     args = p.parse_args(argv)
     if not GMMMI_PYTHON.exists():
         sys.exit(
-            f"gmm-mi environment not found at {GMMMI_PYTHON}: run benchmarks/setup_gmmmi_env.sh"
+            f"gmm-mi environment not found at {GMMMI_PYTHON}: run validation/setup_gmmmi_env.sh"
         )
     from bayesmi import truth
 

@@ -2,8 +2,8 @@
 """Run the peer library gmm-mi (GMM-MI) on one (x, y) data set and write JSON.
 
 This script is meant to be executed by the interpreter of the isolated gmm-mi
-venv created by ``benchmarks/setup_gmmmi_env.sh`` (default
-``/work/bench-envs/gmmmi/bin/python``), never imported by bayesmi.  gmm-mi is
+venv created by ``validation/setup_gmmmi_env.sh`` (default
+``.peer-envs/gmmmi/bin/python``), never imported by bayesmi.  gmm-mi is
 GPL-3 + non-commercial: we only *run* it in a subprocess; no gmm-mi code is
 copied here.  Dependencies: standard library + numpy + gmm_mi.
 

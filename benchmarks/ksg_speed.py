@@ -16,7 +16,7 @@ Parts (pick any; all run in one process, one after the other, on the same data):
     Gaussian blocks 2+2, 3+3 and 25+25 dimensions at n = 5000: the full estimate with its
     draws, one engine pass, and the BMI benchmark's KSG (benchmark-mi 0.1.3,
     ``KSGEnsembleFirstEstimator``: Euclidean, mean over k = 5 and 10, point value only) in its
-    own environment (``bash benchmarks/setup_bmi_env.sh``), run as a subprocess with one XLA
+    own environment (``bash validation/setup_bmi_env.sh``), run as a subprocess with one XLA
     thread (as ``validation/bmi_batch.py`` runs it); each data set is estimated twice in one
     process, and both times are shown (the first includes JAX's compilation).
 ``--counts``
@@ -58,11 +58,15 @@ from sklearn.feature_selection import mutual_info_regression
 from sklearn.neighbors import KDTree
 
 import bayesmi as bm
-from bayesmi import knn, truth
+from bayesmi import truth
+from bayesmi.estimators import _knn as knn
 from bayesmi.estimators import ksg
 
 HERE = Path(__file__).resolve().parent
-BMI_PYTHON = Path(os.environ.get("BMI_ENV", "/work/bench-envs/bmi")) / "bin" / "python"
+
+#: The peers' environments (validation/setup_*_env.sh), inside the repository.
+PEER_ENVS = Path(__file__).resolve().parent.parent / ".peer-envs"
+BMI_PYTHON = Path(os.environ.get("BMI_ENV", str(PEER_ENVS / "bmi"))) / "bin" / "python"
 
 
 def load() -> str:
@@ -240,7 +244,7 @@ def bmi_times(cases) -> list[list[list[float]]] | None:
     """For each (x, y): two runs of the BMI benchmark's KSG in one fresh process, each
     [estimate, wall s, CPU s] (the first includes JAX's compilation)."""
     if not BMI_PYTHON.exists():
-        print(f"(BMI benchmark env not found at {BMI_PYTHON}: bash benchmarks/setup_bmi_env.sh)")
+        print(f"(BMI benchmark env not found at {BMI_PYTHON}: bash validation/setup_bmi_env.sh)")
         return None
     # One XLA thread and the CPU, as validation/bmi_batch.py runs it.
     env = dict(os.environ, XLA_FLAGS="--xla_cpu_multi_thread_eigen=false", JAX_PLATFORMS="cpu")

@@ -26,10 +26,10 @@ import warnings
 import numpy as np
 from joblib import Parallel, delayed
 
-from bayesmi import knn
+from bayesmi.estimators import _knn as knn
 from bayesmi.estimators import ksg
 from bayesmi.estimators.ksg import KSGMI
-from benchmarks.validation.panel import GAUSS_SRC, Case, _gauss, get_cases
+from validation.panel import GAUSS_SRC, Case, _gauss, get_cases
 
 #: The speed benchmark's Gaussian blocks (benchmarks/ksg_speed.py --dims), rho 0.6 per pair.
 BENCH = {

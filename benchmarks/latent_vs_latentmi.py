@@ -6,7 +6,7 @@ times another; 10^4 samples. True MI: -1/2 log2(1 - 3^2 / (6 * 3.5)) = 0.4037 bi
 (0.2798 nats): the projections are injective, so MI is that of the 2-D latent.
 ``--data-seed 2121`` draws exactly the notebook's data (numpy's legacy generator, same calls).
 
-latentmi runs in its own venv (``bash benchmarks/setup_latentmi_env.sh``) as a subprocess of
+latentmi runs in its own venv (``bash validation/setup_latentmi_env.sh``) as a subprocess of
 ``latentmi_runner.py`` with its defaults; bayesmi runs here with its defaults. Both use one
 torch thread on the CPU, one after the other on the same data, so the machine load is the
 same for both (it is printed). On a shared machine compare the CPU seconds: the
@@ -14,7 +14,7 @@ wall time depends on what else runs.
 
 Usage::
 
-    bash benchmarks/setup_latentmi_env.sh
+    bash validation/setup_latentmi_env.sh
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/latent_vs_latentmi.py \
         [--data-seeds 2121 7] [--n 10000] [--skip-latentmi] [--json out.json]
 """
@@ -33,8 +33,11 @@ from pathlib import Path
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
+
+#: The peers' environments (validation/setup_*_env.sh), inside the repository.
+PEER_ENVS = Path(__file__).resolve().parent.parent / ".peer-envs"
 LATENTMI_PYTHON = (
-    Path(os.environ.get("LATENTMI_ENV", "/work/bench-envs/latentmi")) / "bin" / "python"
+    Path(os.environ.get("LATENTMI_ENV", str(PEER_ENVS / "latentmi"))) / "bin" / "python"
 )
 COV = np.array([[6.0, 3.0], [3.0, 3.5]])
 TRUTH_NATS = -0.5 * np.log(1 - COV[0, 1] ** 2 / (COV[0, 0] * COV[1, 1]))
@@ -99,7 +102,7 @@ def main(argv=None):
     args = p.parse_args(argv)
     if not args.skip_latentmi and not LATENTMI_PYTHON.exists():
         sys.exit(
-            f"no latentmi venv at {LATENTMI_PYTHON}: run bash benchmarks/setup_latentmi_env.sh"
+            f"no latentmi venv at {LATENTMI_PYTHON}: run bash validation/setup_latentmi_env.sh"
         )
     truth_bits = TRUTH_NATS / LN2
     print(f"truth {truth_bits:.4f} bits ({TRUTH_NATS:.4f} nats), n = {args.n}, x and y 100-D")

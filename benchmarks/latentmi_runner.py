@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Run the peer library latentmi on one (x, y) data set and write JSON.
 
-Executed by the interpreter of latentmi's own venv (default ``/work/bench-envs/latentmi``,
-made by ``benchmarks/setup_latentmi_env.sh``), never imported by bayesmi. latentmi is MIT
+Executed by the interpreter of latentmi's own venv (default ``.peer-envs/latentmi``,
+made by ``validation/setup_latentmi_env.sh``), never imported by bayesmi. latentmi is MIT
 licensed; it is only run here, none of its code is copied.
 
 Usage::

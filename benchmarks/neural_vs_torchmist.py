@@ -1,8 +1,8 @@
 """bayesmi method="neural" beside torch-mist 0.2.17 on a correlated Gaussian, same data, same
 held-out 20%, one thread each, run one after the other in this process's run.
 
-    python3 -m venv /work/bench-envs/torchmist
-    /work/bench-envs/torchmist/bin/pip install -c constraints.txt \
+    python3 -m venv .peer-envs/torchmist
+    .peer-envs/torchmist/bin/pip install -c constraints.txt \
         torch==2.13.0 torch-mist pandas
     OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 python benchmarks/neural_vs_torchmist.py
 
@@ -25,7 +25,10 @@ import torch
 import bayesmi as bm
 from bayesmi import truth
 
-TM_PYTHON = os.environ.get("TORCHMIST_PYTHON", "/work/bench-envs/torchmist/bin/python")
+#: The peers' environments (validation/setup_*_env.sh), inside the repository.
+PEER_ENVS = Path(__file__).resolve().parent.parent / ".peer-envs"
+
+TM_PYTHON = os.environ.get("TORCHMIST_PYTHON", str(PEER_ENVS / "torchmist" / "bin" / "python"))
 RUNNER = str(Path(__file__).with_name("torchmist_runner.py"))
 
 

@@ -1,5 +1,5 @@
 """Run torch-mist on a correlated Gaussian; called by neural_vs_torchmist.py in torch-mist's own
-environment (python3 -m venv /work/bench-envs/torchmist; pip install torch==2.13.0 torch-mist).
+environment (python3 -m venv .peer-envs/torchmist; pip install torch==2.13.0 torch-mist).
 
     python torchmist_runner.py RHO DIM N SEED ESTIMATOR
 

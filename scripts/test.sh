@@ -3,8 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-.venv/bin/ruff check bayesmi tests benchmarks
-.venv/bin/ruff format --check bayesmi tests benchmarks
+.venv/bin/ruff check bayesmi tests benchmarks validation
+.venv/bin/ruff format --check bayesmi tests benchmarks validation
 # One BLAS thread per process: the estimators parallelise with joblib instead. loadgroup keeps
 # each xdist_group (the bayes_gmm tests) on one worker, so its compiled models are shared.
 export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1

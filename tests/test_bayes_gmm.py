@@ -312,7 +312,7 @@ def test_bad_data():
 
 
 def test_jax_cache_dir_follows_the_environment(monkeypatch, tmp_path):
-    from bayesmi.bayes_model import JAX_CACHE_ENV, jax_cache_dir
+    from bayesmi.estimators.bayes_gmm import JAX_CACHE_ENV, jax_cache_dir
 
     monkeypatch.setenv(JAX_CACHE_ENV, str(tmp_path / "jc"))
     assert jax_cache_dir() == tmp_path / "jc"
@@ -335,7 +335,7 @@ def test_jax_persistent_cache_is_set_unless_jax_has_its_own(tmp_path, jax_own):
     if jax_own:
         env["JAX_COMPILATION_CACHE_DIR"] = str(tmp_path / "theirs")
     code = (
-        "import jax; from bayesmi.bayes_model import _use_jax_cache; _use_jax_cache(); "
+        "import jax; from bayesmi.estimators._bayes_model import _use_jax_cache; _use_jax_cache(); "
         "print(jax.config.jax_compilation_cache_dir)"
     )
     out = subprocess.run(

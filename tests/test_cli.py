@@ -11,7 +11,7 @@ import pytest
 import bayesmi as bm
 from bayesmi import truth
 from bayesmi.cli import main
-from bayesmi.tables import load_table, select_columns
+from bayesmi.cli.tables import load_table, select_columns
 
 
 @pytest.fixture

@@ -1,6 +1,8 @@
 """compare(): several methods on the same data, agreement, the likely causes of disagreement;
 and the round trip estimate -> save -> load -> report -> compare."""
 
+import html
+
 import numpy as np
 import pytest
 
@@ -49,6 +51,9 @@ def test_heavy_tails_are_named_when_methods_disagree():
     assert c.agree and c.results["bins"].bound == "lower"
     assert c.results["bins"].hdi(0.9)[1] < c.results["ksg"].hdi(0.9)[0]
     assert "Lower bounds wholly below an estimate (bins < ksg)" in repr(c)
+    # The verdict is read from the fields; the printout ends with it, the report shows it.
+    assert repr(c).splitlines()[-len(c.verdict()) :] == c.verdict()
+    assert c.verdict()[0].startswith("The methods agree")
     # Where two estimates disagree on such data, heavy tails are named with the methods hit.
     causes, facts = _causes(c.results, x, y, None, {"ksg", "bins"})
     assert facts["max_excess_kurtosis"] > 6
@@ -65,6 +70,15 @@ def test_few_samples_and_dimension_are_named():
     assert facts["joint_dimension"] == 8
     assert any(c.startswith("dimension") for c in causes)
     assert any(c.startswith("too few samples") for c in causes)
+    # One threshold for the regime, the one ksg warns from (6 joint dimensions on), not two.
+    from bayesmi.compare import HIGH_DIMENSION
+    from bayesmi.estimators.ksg import HIGH_DIM
+
+    assert HIGH_DIMENSION == HIGH_DIM
+    wide = rng.standard_normal((300, HIGH_DIM))
+    for dims, named in ((HIGH_DIM, True), (HIGH_DIM - 1, False)):
+        causes, _ = _causes(r, wide[:, : dims - 1], y[:, :1], None, {"ksg"})
+        assert any(c.startswith("dimension") for c in causes) == named
 
 
 def test_a_lower_bound_below_an_estimate_is_no_disagreement():
@@ -100,4 +114,5 @@ def test_round_trip_estimate_save_load_report_compare(tmp_path):
     page = c.report(tmp_path / "cmp" / "c.html")
     text = open(page["html"]).read()
     assert "Do the methods agree?" in text and "Comparison: I(X;Y)" in text
+    assert all(html.escape(line.strip()) in text for line in c.verdict())
     assert bm.load(page["nc:gmm"]).mean == pytest.approx(r.mean)

@@ -19,7 +19,7 @@ from sklearn.base import clone
 import bayesmi as bm
 from bayesmi import truth
 from bayesmi.estimators import REGISTRY
-from bayesmi.estimators.base import CORE_PACKAGES
+from bayesmi.estimators.base import CORE_PACKAGES, Estimator
 from bayesmi.result import BOUNDS, KINDS
 
 #: The cheapest settings per method that still run its whole path.
@@ -110,6 +110,12 @@ def test_class_declares_its_capabilities(method):
     for flag in ("supports_conditional", "supports_kl", "supports_categorical"):
         assert isinstance(getattr(cls, flag), bool), flag
     assert cls.summary and cls.references
+    # mi_matrix chooses the component count on a subsample through this hook, never through
+    # private methods: a method that declares it takes n_components and implements the hook.
+    assert isinstance(cls.chooses_n_components, bool)
+    if cls.chooses_n_components:
+        assert "n_components" in cls._param_names()
+        assert cls.choose_n_components is not Estimator.choose_n_components
 
 
 @pytest.mark.parametrize("method", METHODS)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from bayesmi import truth
-from bayesmi.em import INIT_METHODS, fit_mixture, select_n_components
+from bayesmi.estimators._em import INIT_METHODS, fit_mixture, select_n_components
 
 
 def two_blobs(n=1500, seed=0):

@@ -87,7 +87,7 @@ def test_independent_data_interval_reaches_zero():
 def test_lower_bound_held_on_a_non_gaussian_copula():
     # The panel's crossed mixture (truth 0.470 nats by quadrature): the Gaussian copula sees
     # almost no dependence. The bound holds, the printout says what it is, and the check fires.
-    from benchmarks.validation.panel import get_cases
+    from validation.panel import get_cases
 
     case = get_cases("mixture_x")[0]
     x, y, _ = case.sample(1000, 0)

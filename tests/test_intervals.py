@@ -10,7 +10,7 @@ import pytest
 
 import bayesmi as bm
 from bayesmi import intervals, truth
-from bayesmi.independence import knn_permutation_test
+from bayesmi.estimators._independence import knn_permutation_test
 from bayesmi.resampling import spawn_seeds
 from bayesmi.result import MIResult
 

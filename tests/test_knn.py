@@ -8,7 +8,8 @@ import pytest
 from scipy.spatial import cKDTree
 
 import bayesmi as bm
-from bayesmi import knn, truth
+from bayesmi import truth
+from bayesmi.estimators import _knn as knn
 
 
 def _tree_count(points, query, radius):

@@ -7,7 +7,8 @@ import pytest
 from scipy.spatial import cKDTree
 
 import bayesmi as bm
-from bayesmi import knn, truth
+from bayesmi import truth
+from bayesmi.estimators import _knn as knn
 
 FAST = {"progress": False, "n_draws": 60, "n_permutations": 0}
 

@@ -1,14 +1,16 @@
 """bm.mi_matrix: known pairwise MI, independence, determinism across n_jobs and Dask, names and
 seeds, groups, checkpoint and resume, files and plots, bad input."""
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
 
 import bayesmi as bm
-from bayesmi import matrix, truth
+from bayesmi import truth
 from bayesmi.estimators.base import REGISTRY, Estimator
-from bayesmi.matrix import adjust_p, pair_seed
+from bayesmi.matrix import adjust_p, pair_seed, running
 from bayesmi.result import MIResult
 from bayesmi.validation import check_paired
 
@@ -177,9 +179,9 @@ def test_same_draws_whatever_n_jobs(wide_serial, monkeypatch):
     # Small chunks at first, then several pairs each (28 pairs, 2 workers): chunking must not
     # change a draw.
     sizes = []
-    next_chunk = matrix._Chunker.next_chunk
+    next_chunk = running._Chunker.next_chunk
     monkeypatch.setattr(
-        matrix._Chunker,
+        running._Chunker,
         "next_chunk",
         lambda self: sizes.append(len(c := next_chunk(self) or [])) or (c or None),
     )
@@ -191,17 +193,17 @@ def test_same_draws_whatever_n_jobs(wide_serial, monkeypatch):
 
 def test_chunks_follow_the_timings_and_shrink_at_the_end():
     tasks = [{"index": k} for k in range(100)]
-    chunker = matrix._Chunker(tasks, n_workers=2)
+    chunker = running._Chunker(tasks, n_workers=2)
     assert len(chunker.next_chunk()) == 1  # nothing timed yet
-    chunker.record([{"seconds": matrix.CHUNK_SECONDS / 5}])
+    chunker.record([{"seconds": running.CHUNK_SECONDS / 5}])
     assert len(chunker.next_chunk()) == 5  # about CHUNK_SECONDS of work
-    chunker.record([{"seconds": matrix.CHUNK_SECONDS / 20}])  # mean now CHUNK_SECONDS / 8
+    chunker.record([{"seconds": running.CHUNK_SECONDS / 20}])  # mean now CHUNK_SECONDS / 8
     sizes = [len(c) for c in chunker]
     assert sizes[0] == 8 and sizes[-1] == 1  # shrinking to single pairs at the end
-    assert all(s <= left // (matrix.CHUNK_SHARE * 2) or s == 1 for s, left in
+    assert all(s <= left // (running.CHUNK_SHARE * 2) or s == 1 for s, left in
                zip(sizes, 94 - np.cumsum([0, *sizes[:-1]]), strict=True))  # fmt: skip
     assert [t["index"] for t in tasks] == list(range(100))
-    stopped = matrix._Chunker(tasks, n_workers=2)
+    stopped = running._Chunker(tasks, n_workers=2)
     stopped.stop()
     assert stopped.next_chunk() is None
 
@@ -209,12 +211,12 @@ def test_chunks_follow_the_timings_and_shrink_at_the_end():
 def test_a_chunk_is_sent_only_its_columns():
     data = {"X": np.arange(60.0).reshape(10, 6), "Y": None, "Z": None}
     tasks = [{"cols_x": [1], "cols_y": [4]}, {"cols_x": [2], "cols_y": [4]}]
-    sub, renumbered = matrix._chunk_data(data, tasks)
+    sub, renumbered = running._chunk_data(data, tasks)
     np.testing.assert_array_equal(sub["X"], data["X"][:, [1, 2, 4]])
     for t, r in zip(tasks, renumbered, strict=True):
         np.testing.assert_array_equal(sub["X"][:, r["cols_y"]], data["X"][:, t["cols_y"]])
     xy = {"X": data["X"], "Y": -data["X"], "Z": None}
-    sub, renumbered = matrix._chunk_data(xy, [{"cols_x": [5], "cols_y": [0, 3]}])
+    sub, renumbered = running._chunk_data(xy, [{"cols_x": [5], "cols_y": [0, 3]}])
     np.testing.assert_array_equal(sub["Y"][:, renumbered[0]["cols_y"]], -data["X"][:, [0, 3]])
     np.testing.assert_array_equal(sub["X"][:, renumbered[0]["cols_x"]], data["X"][:, [5]])
 
@@ -375,7 +377,7 @@ def test_a_failure_mid_chunk_loses_no_finished_pair(backend, tmp_path, request, 
         self.next_i += 5
         return self.tasks[self.next_i - 5 : self.next_i]
 
-    monkeypatch.setattr(matrix._Chunker, "next_chunk", fives)
+    monkeypatch.setattr(running._Chunker, "next_chunk", fives)
     run = {"n_jobs": 2} if backend == "loky" else {"backend": "dask"}
     if backend == "dask":
         run["client"] = request.getfixturevalue("dask_client")
@@ -527,3 +529,22 @@ def test_a_file_that_is_not_a_checkpoint_is_named(tmp_path, content):
     frame = pd.DataFrame(truth.rng(seed=0).standard_normal((100, 3)), columns=list("abc"))
     with pytest.raises(ValueError, match=r"mi_matrix: checkpoint '.*ck.nc' is .*not a bayesmi che"):
         bm.mi_matrix(frame, method="bins", progress=False, checkpoint=path)
+
+
+def test_files_written_before_matrix_became_a_package_load_and_resume(tmp_path):
+    # tests/data/make_legacy_matrix.py, bayesmi at commit 5067e0f (bayesmi/matrix.py one module).
+    import shutil
+
+    data = Path(__file__).parent / "data"
+    old = bm.load_matrix(data / "legacy_matrix.nc")
+    assert old.x_names == old.y_names == ["a", "b", "c"] and old.symmetric
+    assert old.method == "ksg" and old.kind == "subsample" and old.draws.shape == (3, 3, 1, 12)
+    assert old.mean.loc["a", "b"] > 0.3 > old.mean.loc["a", "c"]
+    # The checkpoint of that run: complete, so resuming computes nothing and gives its draws.
+    table = pd.DataFrame(np.load(data / "legacy_matrix_data.npy"), columns=["a", "b", "c"])
+    ckpt = tmp_path / "ckpt.nc"
+    shutil.copy(data / "legacy_matrix_checkpoint.nc", ckpt)
+    kw = dict(method="ksg", seed=3, progress=False, n_draws=12, n_permutations=9)
+    resumed = bm.mi_matrix(table, checkpoint=ckpt, **kw)
+    np.testing.assert_array_equal(resumed.data["mi"].values, old.data["mi"].values)
+    np.testing.assert_array_equal(resumed.data["p_value"].values, old.data["p_value"].values)

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from bayesmi import knn, truth
+from bayesmi import truth
+from bayesmi.estimators import _knn as knn
 from bayesmi.torch import image_pairs, kde_mi, knn_mi, soft_bin_mi
 
 DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])

@@ -9,11 +9,11 @@ import pytest
 from scipy.stats import multivariate_t
 
 from bayesmi import mixture, truth
-from benchmarks.validation import methods as M
-from benchmarks.validation.__main__ import main
-from benchmarks.validation.panel import PANEL, get_cases, mixture_model
-from benchmarks.validation.run import pooled_coverage, run_suite
-from benchmarks.validation.tables import markdown_tables, panel_table
+from validation import methods as M
+from validation.__main__ import main
+from validation.panel import PANEL, get_cases, mixture_model
+from validation.run import pooled_coverage, run_suite
+from validation.tables import markdown_tables, panel_table
 
 
 @pytest.mark.parametrize("rho, df, dim", [(0.0, 3, 1), (0.6, 5, 1), (0.5, 4, 2)])
@@ -156,7 +156,7 @@ def test_suite_runs_end_to_end(tmp_path):
 
 
 def test_a_lower_bound_is_scored_one_sided():
-    from benchmarks.validation.run import summarise
+    from validation.run import summarise
 
     # Three data sets of one case (truth 0.5): the 5% quantile at or below it in two.
     results = pd.DataFrame({
@@ -172,7 +172,7 @@ def test_a_lower_bound_is_scored_one_sided():
 
 
 def test_head_to_head_uses_only_the_data_sets_both_ran():
-    from benchmarks.validation.tables import head_to_head
+    from validation.tables import head_to_head
 
     def rows(method, est, seconds, errors=("", "", ""), interval=True):
         return pd.DataFrame({
@@ -218,7 +218,7 @@ def test_external_peers_join_only_where_their_environment_exists(monkeypatch, tm
     for peer in M.EXTERNAL.values():
         monkeypatch.setenv(peer.env_var, str(tmp_path / "no_env"))
     assert not set(M.EXTERNAL) & set(M.available_methods())
-    with pytest.raises(ValueError, match=r"bmi_ksg: bash benchmarks/setup_bmi_env\.sh"):
+    with pytest.raises(ValueError, match=r"bmi_ksg: bash validation/setup_bmi_env\.sh"):
         run_suite("tiny", methods="ksg,bmi_ksg")
 
 
@@ -283,7 +283,7 @@ def test_runs_side_by_side_need_the_same_seed(tmp_path):
 
 
 def test_a_rerun_replaces_one_methods_rows(tmp_path):
-    from benchmarks.validation.run import replace_method
+    from validation.run import replace_method
 
     run_suite("tiny", methods="bins,sklearn", out=tmp_path / "a", progress=False)
     run_suite("tiny", methods="sklearn", out=tmp_path / "b", progress=False, reps=1)
@@ -315,7 +315,7 @@ def test_slow_reps_overrides_how_many_data_sets_the_slow_methods_get(monkeypatch
 
 
 def test_slow_methods_run_only_where_their_scope_says():
-    from benchmarks.validation.run import _task
+    from validation.run import _task
 
     gauss, disc = get_cases("gauss_r0.6")[0], get_cases("discrete_uniform5")[0]
     assert M.runs_on("gmm", disc, 300, 49, 5)  # a fast method: every data set
@@ -331,7 +331,7 @@ def test_slow_methods_run_only_where_their_scope_says():
 
 
 def test_full_size_leaves_the_external_peers_out_unless_named(monkeypatch, tmp_path):
-    from benchmarks.validation.run import SIZES, _check_methods
+    from validation.run import SIZES, _check_methods
 
     assert not SIZES["full"].external_peers and not SIZES["small"].external_peers
     assert SIZES["medium"].external_peers

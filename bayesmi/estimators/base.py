@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from bayesmi.independence import knn_permutation_test
+from bayesmi.estimators._independence import knn_permutation_test
 from bayesmi.resampling import run_parallel, spawn_seeds
 from bayesmi.result import MIResult
 
@@ -192,6 +192,11 @@ class Estimator:
     #: estimates with one seed on data of one length pair up (bayesmi.layers: paired differences
     #: between layers). tests/test_layers.py checks it for every method that sets it.
     aligned_draws: ClassVar[bool] = False
+    #: The method fits a mixture whose component count (``n_components=None``) its own
+    #: cross-validation chooses, and :meth:`choose_n_components` chooses it apart, so that a
+    #: caller can choose it once on a subsample and pass it as ``n_components`` (bayesmi.matrix,
+    #: ``select_subsample``).
+    chooses_n_components: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -271,6 +276,14 @@ class Estimator:
     def estimate(self, x, y, z=None) -> MIResult:
         """I(X;Y), or I(X;Y|Z) when ``z`` is given, as a distribution."""
         raise NotImplementedError
+
+    def choose_n_components(self, u: np.ndarray, rng: np.random.Generator) -> int:
+        """The component count the method's selection chooses for the data ``u``, shape
+        (n_samples, dim) with x, y (and z) side by side; ``rng`` drives its random choices.
+        Only where ``chooses_n_components``; a selection that fails raises ValueError."""
+        raise NotImplementedError(
+            f"{type(self).__name__} does not choose a component count (method {self.name!r})."
+        )
 
     def kl_marginals(self, x, y) -> MIResult:
         """KL(p_X || p_Y) between the marginals of x and y, as a distribution."""
@@ -376,8 +389,8 @@ class MixtureVerbs:
 
     def _independence(self, quantity: str, x, y, z, seed) -> dict[str, Any]:
         """Extras of the permutation test of (conditional) independence that the interval's
-        zero rule reads (``bayesmi.independence``); none for KL or ``n_permutations=0``. y is
-        (n, 1) class codes when ``categorical``."""
+        zero rule reads (``bayesmi.estimators._independence``); none for KL or
+        ``n_permutations=0``. y is (n, 1) class codes when ``categorical``."""
         if quantity == "kl" or self.n_permutations == 0:
             return {}
         labels = y[:, 0].astype(np.intp) if self.categorical else None

@@ -5,7 +5,7 @@ the mixture mathematics that ``gmm`` uses (``bayesmi.mixture``: quadrature up to
 in all, Monte Carlo above). The draws keep their (chain, draw) shape, so R-hat and ESS of MI come
 from ArviZ. The closest prior art is the Bayesian mixture estimator of the BMI benchmark
 (Czyz et al. 2023), which returns bare MI draws; this adds the diagnostics, conditional MI, KL,
-categorical y and the ArviZ record. The model is in :mod:`bayesmi.bayes_model`.
+categorical y and the ArviZ record. The model is in :mod:`bayesmi.estimators._bayes_model`.
 
 PyMC, PyTensor and nutpie are imported only when a fit runs.
 """
@@ -19,7 +19,8 @@ from typing import Any, ClassVar
 import numpy as np
 
 from bayesmi import intervals, mixture
-from bayesmi.em import FitError, select_n_components
+from bayesmi.estimators._bayes_model import JAX_CACHE_ENV, jax_cache_dir
+from bayesmi.estimators._em import FitError, select_n_components
 from bayesmi.estimators.base import Estimator, MixtureVerbs, register
 from bayesmi.exceptions import ComponentLimitWarning, NumericalErrorWarning, SamplerWarning
 from bayesmi.mixture import GaussianMixtureModel
@@ -32,7 +33,7 @@ from bayesmi.validation import (
     check_positive_int,
 )
 
-__all__ = ["BayesGMMMI", "canonical_order", "quantity_draws"]
+__all__ = ["JAX_CACHE_ENV", "BayesGMMMI", "canonical_order", "jax_cache_dir", "quantity_draws"]
 
 INFERENCE = ("nuts", "advi")
 SAMPLERS = ("nutpie", "nutpie-numba", "pymc")
@@ -186,10 +187,11 @@ class BayesGMMMI(MixtureVerbs, Estimator):
     max_rhat : float, default=1.01
         R-hat of MI above this warns.
     n_permutations : int, default=50
-        Shuffles of y in the test of (conditional) independence (``bayesmi.independence``, a
-        permutation test of the KSG estimate): where it does not reject at the 0.1 level the
-        interval starts at 0 and the printout says "no dependence detected" (the mixture's MI
-        is > 0 in every posterior draw, so without it the interval never reaches 0). 0 skips it.
+        Shuffles of y in the test of (conditional) independence (a permutation test of the KSG
+        estimate, ``bayesmi.estimators._independence``): where it does not reject at the 0.1
+        level the interval starts at 0 and the printout says "no dependence detected" (the
+        mixture's MI is > 0 in every posterior draw, so without it the interval never reaches
+        0). 0 skips it.
     seed : int or None, default=None
         The same seed gives the same draws.
     n_jobs : int, default=1
@@ -329,7 +331,7 @@ class BayesGMMMI(MixtureVerbs, Estimator):
             raise ValueError(f"{c}: max_rhat must be a number >= 1, got {self.max_rhat!r}.")
 
     def _priors(self):
-        from bayesmi.bayes_model import Priors
+        from bayesmi.estimators._bayes_model import Priors
 
         return Priors(
             weight_concentration=float(self.weight_concentration),
@@ -369,8 +371,8 @@ class BayesGMMMI(MixtureVerbs, Estimator):
         return sel.n_components, cv
 
     def _posterior(self, u_std: np.ndarray, k: int, seed: np.random.SeedSequence):
-        """Draws of the mixture in standardised units (bayesmi.bayes_model.Draws)."""
-        from bayesmi import bayes_model
+        """Draws of the mixture in standardised units (bayesmi.estimators._bayes_model.Draws)."""
+        from bayesmi.estimators import _bayes_model as bayes_model
 
         try:
             import pymc  # noqa: F401

@@ -34,7 +34,7 @@ import numpy as np
 
 from bayesmi import intervals
 from bayesmi.estimators.base import Estimator, register
-from bayesmi.exceptions import CoverageWarning, SparseTableWarning
+from bayesmi.exceptions import WARNINGS_PAGE, CoverageWarning, SparseTableWarning
 from bayesmi.resampling import bootstrap_counts, spawn_seeds
 from bayesmi.result import MIResult
 from bayesmi.validation import check_choice, check_paired, check_positive_int
@@ -323,10 +323,9 @@ class BinsMI(Estimator):
             f"{type(self).__name__}: the table has {n_cells} cells for {n} samples "
             f"({n_cells / n:.2f} cells per sample, more than {MAX_CELLS_PER_SAMPLE}): the "
             "plug-in estimate is biased upward here by more than the correction removes, so "
-            "it is neither an estimate of I(X;Y) nor a lower bound on it (no bound is claimed). "
-            "On independent data with more than 0.33 cells per sample the draws sat above 0 "
-            "(docs/bins.md). Use fewer bins (bins=2 or 3), fewer dimensions, more samples, or "
-            "ksg / gmm.",
+            "it is neither an estimate of I(X;Y) nor a lower bound on it (no bound is claimed): "
+            "on independent data the draws sit above 0 (measured: docs/bins.md). Use fewer bins "
+            "(bins=2 or 3), fewer dimensions, more samples, or ksg / gmm.",
             SparseTableWarning,
             stacklevel=3,
         )
@@ -343,9 +342,9 @@ class BinsMI(Estimator):
                 f"{type(self).__name__}: continuous data binned, with MI clearly above zero "
                 f"(5% quantile of the draws {low:.3f} nats): the interval reflects the "
                 "bootstrap's sampling spread only, not the binning bias, which is negative and "
-                "grows with the MI and the dimension; on the validation panel the interval "
-                "holds the truth far less often than its level (docs/bins.md, "
-                "docs/validation.md). Read it as a lower range; for an interval that covers use "
+                "grows with the MI and the dimension, so the interval holds the truth far less "
+                f"often than its level (measured: {WARNINGS_PAGE}; docs/bins.md). Read it as a "
+                "lower range; for an interval that covers use "
                 "ksg (low dimension) or gmm.",
                 CoverageWarning,
                 stacklevel=3,

@@ -27,7 +27,7 @@ import numpy as np
 
 from bayesmi import intervals, mixture
 from bayesmi.copula import check_marginals, refuse_kl, scores_of
-from bayesmi.em import (
+from bayesmi.estimators._em import (
     INIT_METHODS,
     FitError,
     Selection,
@@ -38,6 +38,7 @@ from bayesmi.em import (
 )
 from bayesmi.estimators.base import Estimator, MixtureVerbs, register
 from bayesmi.exceptions import (
+    WARNINGS_PAGE,
     ComponentLimitWarning,
     ConvergenceWarning,
     CoverageWarning,
@@ -242,9 +243,9 @@ def warn_sharp_edges(caller: str, beyond: float, expected: int, p: float, stackl
         f"{beyond:.1f} samples' worth of probability beyond the observed ranges, where "
         f"a fitting model puts about {expected} (p = {p:.1g}). Gaussian mixtures "
         "smooth such edges, which biases the MI low, and no resampling captures that "
-        "bias. On the validation panel (docs/validation.md), x uniform within each of "
-        "5 classes gave a bias of -0.09 nats and a 90% interval that held the truth in "
-        "0 of 30 data sets (n = 1000); ksg with categorical=True held it in 0.90.",
+        "bias: the interval holds the truth far less often than its level (measured: "
+        f"{WARNINGS_PAGE}). Use ksg with categorical=True, which assumes no smooth class "
+        "densities.",
         CoverageWarning,
         stacklevel=stacklevel,
     )
@@ -260,12 +261,10 @@ def warn_joint_edges(caller: str, beyond: float, expected: int, p: float, stackl
         f"edge at 0, a uniform, a count): the mixture puts {beyond:.1f} samples' worth of "
         f"probability beyond the observed ranges of the variables, where a fitting model puts "
         f"about {expected} (p = {p:.1g}). Gaussian mixtures smooth such edges, which biases "
-        "the MI, and no resampling captures that bias. In the validation suite's full run "
-        "(docs/validation.md), with x log-normal it fired on 47%, 97% and 100% of the data "
-        "sets at n = 300, 1000 and 3000, where the 90% interval held the truth in 0.87, 0.53 "
-        "and 0.43 of them (bias about +0.03 nats), as the bias outgrew the shrinking sd. "
-        "Transform such a variable to an unbounded scale first (log, logit: MI is unchanged "
-        "by invertible maps) or use ksg.",
+        "the MI, and no resampling captures that bias: the interval holds the truth far less "
+        "often than its level, the more so the larger n, as the bias outgrows the shrinking "
+        f"spread (measured: {WARNINGS_PAGE}). Transform such a variable to an unbounded "
+        "scale first (log, logit: MI is unchanged by invertible maps) or use ksg.",
         CoverageWarning,
         stacklevel=stacklevel,
     )
@@ -333,7 +332,7 @@ class GMMMI(MixtureVerbs, Estimator):
         draws stay on the result (``r.raw_draws_nats``).
     n_permutations : int, default=50
         Shuffles of y in the test of independence (conditional independence with z): a
-        permutation test whose statistic is the KSG estimate (``bayesmi.independence``).
+        permutation test whose statistic is the KSG estimate (``bayesmi.estimators._independence``).
         Where it does not reject at the 0.1 level the interval starts at 0 and the printout
         says "no dependence detected". 0 skips the test.
     marginals : {"auto", "raw", "copula"}, default="auto"
@@ -374,6 +373,7 @@ class GMMMI(MixtureVerbs, Estimator):
     renamed: ClassVar[dict[str, str]] = {"n_bootstrap": "n_draws"}
     # Draw i's bootstrap counts come first from np.random.default_rng(child i + 1) (see _draw).
     aligned_draws = True
+    chooses_n_components = True
     summary = (
         "Gaussian mixtures fitted by EM, components chosen by cross-validation (again on every "
         "resample), MI by quadrature or Monte Carlo; draws from the bootstrap."
@@ -506,6 +506,13 @@ class GMMMI(MixtureVerbs, Estimator):
                 stacklevel=3,
             )
         return sel
+
+    def choose_n_components(self, u: np.ndarray, rng: np.random.Generator) -> int:
+        """The component count that cross-validation (``select``'s full-data step) chooses for
+        ``u``, shape (n_samples, dim), each column standardised first; ``n_components`` when
+        that is fixed. A fit that fails raises ValueError."""
+        ut = np.ascontiguousarray(((u - u.mean(0)) / u.std(0)).T)
+        return int(self._select(ut, rng).n_components)
 
     # -- the verbs (estimate, kl_marginals: MixtureVerbs) --------------------------------------
     def _run(self, quantity: str, parts: list[np.ndarray]) -> MIResult:

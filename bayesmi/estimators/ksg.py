@@ -30,10 +30,11 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from bayesmi import intervals, knn
+from bayesmi import intervals
 from bayesmi.copula import check_marginals, refuse_kl, scores_of
+from bayesmi.estimators import _knn as knn
 from bayesmi.estimators.base import Estimator, register
-from bayesmi.exceptions import CoverageWarning
+from bayesmi.exceptions import WARNINGS_PAGE, CoverageWarning, HighMIWarning
 from bayesmi.resampling import spawn_seeds
 from bayesmi.result import MIResult
 from bayesmi.validation import (
@@ -69,10 +70,11 @@ MIN_PART = 250
 #: (``benchmarks/ksg_variance_scaling.py``, docs/ksg.md): 3.0 for the draws, 3.4 for the
 #: shuffled (null) parts; without it, parts of 125-250 understate the sd by 5-15%.
 VARIANCE_C = 3.0
-
-
-class HighMIWarning(CoverageWarning):
-    """The estimate lies where the estimator is known to be biased low (high MI)."""
+#: An estimate that falls by more than this many sds of its draws from k to 2k neighbours is in
+#: KSG's high-MI regime, biased low (``HighMIWarning``; ksg and latent). KSG's bias is negative
+#: and grows with the MI, the dimension and k (Gao, Ver Steeg & Galstyan 2015); measured:
+#: benchmarks/README.md, "ksg_vs_sklearn.py".
+K_TO_2K_SDS = 2
 
 
 def _terms(quantity, k, algorithm, x, y, z=None, workers=1, counters=None) -> np.ndarray:
@@ -562,18 +564,14 @@ class KSGMI(Estimator):
             f"KSGMI: {dims} dimensions in the joint space (x, y and z together) with MI clearly "
             f"above zero (5% quantile of the draws {low:.3f} nats): KSG is biased low here and "
             "the interval reflects the sampling spread only, not that bias, and holds the "
-            "truth far less often than its level on the validation panel (measured coverage "
-            "by dimension: docs/intervals.md and docs/validation.md). The truth is likely "
-            f"higher; use gmm, or reduce the dimension below {HIGH_DIM}.",
+            f"truth far less often than its level (measured by dimension: {WARNINGS_PAGE}). "
+            f"The truth is likely higher; use gmm, or reduce the dimension below {HIGH_DIM}.",
             CoverageWarning,
             stacklevel=4,
         )
 
     def _warn_if_biased(self, full: float, at_2k: float, sd: float) -> bool:
-        # KSG's bias is negative and grows with the MI and the dimension (Gao, Ver Steeg &
-        # Galstyan 2015), and with k: an estimate that falls by more than two sds from k to 2k
-        # is in that regime (measured: benchmarks/README.md, "ksg_vs_sklearn.py").
-        if full - at_2k > 2 * sd:
+        if full - at_2k > K_TO_2K_SDS * sd:
             warnings.warn(
                 f"KSGMI: the estimate falls from {full:.3f} nats (k={self.k}) to {at_2k:.3f} "
                 f"(k={2 * self.k}), more than twice its sd ({sd:.3f}): KSG is biased low here "

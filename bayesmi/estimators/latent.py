@@ -4,10 +4,12 @@ The method of Gowri, Lun, Klein & Yin (2024), "Approximating mutual information 
 high-dimensional variables using learned representations" (NeurIPS 2024, arXiv:2409.02732):
 
 1. Standardise each column (constant columns become zeros) and clip at +-``clip`` sds.
-2. Train paired autoencoders with a cross-prediction term (:mod:`bayesmi.latent_ae`) on part of
-   the data, with early stopping on a validation part and the best weights restored.
+2. Train paired autoencoders with a cross-prediction term
+   (:mod:`bayesmi.estimators._latent_ae`) on part of the data, with early stopping on a
+   validation part and the best weights restored.
 3. Encode the samples the network never saw (neither trained nor validated on) and estimate
-   I(z_x; z_y) by KSG (:mod:`bayesmi.knn`, through :class:`~bayesmi.estimators.ksg.KSGMI`).
+   I(z_x; z_y) by KSG (:mod:`bayesmi.estimators._knn`, through
+   :class:`~bayesmi.estimators.ksg.KSGMI`).
 
 By the data-processing inequality I(f(X); g(Y)) <= I(X; Y) for any encoders f, g, so the
 quantity estimated is a lower bound on the MI (``bound="lower"``); it reaches the MI when the
@@ -48,7 +50,7 @@ import numpy as np
 
 from bayesmi import intervals
 from bayesmi.estimators.base import Estimator, register
-from bayesmi.exceptions import BayesMIWarning, ConvergenceWarning
+from bayesmi.exceptions import ConvergenceWarning, HighMIWarning
 from bayesmi.resampling import spawn_seeds
 from bayesmi.result import MIResult
 from bayesmi.validation import (
@@ -106,7 +108,7 @@ class LatentModel:
     def encode(self, x, y) -> tuple[np.ndarray, np.ndarray]:
         """Latents of x and y (arrays with the training data's columns): two arrays of shape
         (members, n_samples, latent_dim)."""
-        from bayesmi.latent_ae import encode_all
+        from bayesmi.estimators._latent_ae import encode_all
 
         x = check_array(x, "x", caller="LatentModel.encode", allow_constant=True, min_samples=1)
         y = check_array(y, "y", caller="LatentModel.encode", allow_constant=True, min_samples=1)
@@ -407,7 +409,7 @@ class LatentMI(Estimator):
         self._check_params()
         x, y = self._check_data(x, y, z)
         _import_torch(type(self).__name__)  # a clear error where torch is missing
-        from bayesmi.latent_ae import encode_all, fit_paired_autoencoders
+        from bayesmi.estimators._latent_ae import encode_all, fit_paired_autoencoders
 
         device = resolve_device(self.device, type(self).__name__)
         n = len(x)
@@ -520,18 +522,20 @@ class LatentMI(Estimator):
                 ConvergenceWarning,
                 stacklevel=3,
             )
-        # KSG's bias is negative and grows with k; a drop of more than two sds from k to 2k
-        # means the latents' MI is high for their dimension and n (see KSGMI).
+        # The k -> 2k check of KSGMI (ksg.K_TO_2K_SDS), on the latents of every member: a drop
+        # beyond it means the latents' MI is high for their dimension and n.
+        from bayesmi.estimators.ksg import K_TO_2K_SDS
+
         full = np.array([t["full"] for t in ksg])
         at_2k = np.array([t["at_2k"] for t in ksg])
         sd = float(draws_nats.std(ddof=1))
-        if np.mean(full - at_2k) > 2 * sd and sd > 0:
+        if np.mean(full - at_2k) > K_TO_2K_SDS * sd and sd > 0:
             warnings.warn(
                 f"{c}: on the latents, KSG falls from {full.mean():.3f} nats (k={self.k}) to "
                 f"{at_2k.mean():.3f} (k={2 * self.k}), more than twice the sd of the draws "
                 f"({sd:.3f}): KSG is biased low on these latents (high MI for latent_dim="
                 f"{self.latent_dim}); the truth is likely higher. Use more samples or compare "
                 "smaller latent sizes with bayesmi.latent_sweep.",
-                BayesMIWarning,
+                HighMIWarning,
                 stacklevel=3,
             )

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from bayesmi import knn
+from bayesmi.estimators import _knn as knn
 from bayesmi.resampling import spawn_seeds
 
 __all__ = ["knn_permutation_test"]

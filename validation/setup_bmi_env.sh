@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Create (or reuse) an isolated venv for the BMI benchmark's package (benchmark-mi, `import bmi`),
-# used only as a subprocess by the validation suite (benchmarks/validation/bmi_batch.py).
+# used only as a subprocess by the validation suite (validation/bmi_batch.py).
 # Pins: pip would pick jax 0.4.38, which breaks the equinox that benchmark-mi 0.1.3 pins;
 # jax/jaxlib 0.4.33 work. Idempotent: re-running installs only what is missing.
 set -euo pipefail
 
-ENV_DIR="${BMI_ENV:-/work/bench-envs/bmi}"
+ENV_DIR="${BMI_ENV:-$(cd "$(dirname "$0")/.." && pwd)/.peer-envs/bmi}"
 PYTHON="${PYTHON:-python3}"
 
 if [ ! -x "$ENV_DIR/bin/python" ]; then

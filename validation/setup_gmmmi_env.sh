@@ -7,7 +7,7 @@
 # Idempotent: re-running only installs what is missing / mismatched.
 set -euo pipefail
 
-ENV_DIR="${GMMMI_ENV:-/work/bench-envs/gmmmi}"
+ENV_DIR="${GMMMI_ENV:-$(cd "$(dirname "$0")/.." && pwd)/.peer-envs/gmmmi}"
 PYTHON="${PYTHON:-python3}"
 
 if [ ! -x "$ENV_DIR/bin/python" ]; then

@@ -2,7 +2,7 @@
 """Run torch-mist (0.2.17) on many (x, y) data sets in one process, for the validation suite.
 
 Executed by the interpreter of torch-mist's own environment (python3 -m venv
-/work/bench-envs/torchmist; pip install torch==2.13.0 torch-mist), never imported by bayesmi.
+.peer-envs/torchmist; pip install torch==2.13.0 torch-mist), never imported by bayesmi.
 The call is ``benchmarks/torchmist_runner.py``'s (as ``benchmarks/neural_vs_torchmist.py`` makes
 it): MLP critics (64, 64), batch 128, at most 2000 steps, torch-mist's own early stopping, and
 the first 20% of the rows given as test data (by default it reads its estimate out on the

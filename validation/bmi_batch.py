@@ -2,7 +2,7 @@
 """Run the BMI benchmark's estimators (benchmark-mi 0.1.3, ``import bmi``) on many (x, y) data
 sets in one process, for the validation suite.
 
-Executed by the interpreter of its own environment (``benchmarks/setup_bmi_env.sh``), never
+Executed by the interpreter of its own environment (``validation/setup_bmi_env.sh``), never
 imported by bayesmi. Each estimator is the package's own class with its defaults, except the
 neural one's step count (below); every one gives a point estimate in nats.
 

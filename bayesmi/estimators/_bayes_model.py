@@ -60,7 +60,7 @@ def jax_cache_dir() -> Path | None:
     The cache only saves time; deleting the directory is always safe::
 
         import shutil
-        from bayesmi.bayes_model import jax_cache_dir
+        from bayesmi.estimators.bayes_gmm import jax_cache_dir
         shutil.rmtree(jax_cache_dir(), ignore_errors=True)
     """
     env = os.environ.get(JAX_CACHE_ENV)

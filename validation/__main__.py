@@ -1,4 +1,4 @@
-"""``python -m benchmarks.validation run --size small`` (see ``--help``)."""
+"""``python -m validation run --size small`` (see ``--help``)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ from pathlib import Path
 
 
 def main(argv: list[str] | None = None) -> int:
-    from benchmarks.validation.methods import available_methods
-    from benchmarks.validation.panel import PANEL
-    from benchmarks.validation.run import SIZES
+    from validation.methods import available_methods
+    from validation.panel import PANEL
+    from validation.run import SIZES
 
     p = argparse.ArgumentParser(
-        prog="python -m benchmarks.validation",
+        prog="python -m validation",
         description="Known-truth validation of every bayesmi method and the peers: bias, "
         "RMSE, coverage of the 50/90/95%% intervals, time.",
     )
@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "figures":
         import pandas as pd
 
-        from benchmarks.validation.figures import plot_all
+        from validation.figures import plot_all
 
         folder = Path(args.folder)
         plot_all(pd.read_csv(folder / "results.csv"), pd.read_csv(folder / "summary.csv"), folder)
@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     if args.command == "replace":
-        from benchmarks.validation.run import replace_method
+        from validation.run import replace_method
 
         try:
             replace_method(args.folder, args.rerun, args.method, args.why)
@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     if args.command == "markdown":
-        from benchmarks.validation.tables import markdown_tables, panel_table
+        from validation.tables import markdown_tables, panel_table
 
         try:
             print(panel_table() if args.panel else markdown_tables(*args.folder))
@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     if args.command == "list":
-        from benchmarks.validation.methods import EXTERNAL
+        from validation.methods import EXTERNAL
 
         for c in PANEL:
             print(f"{c.name:22s} {c.truth_nats:8.4f} nats  {c.quantity:3s}  {c.description}")
@@ -96,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {peer.name:18s} {where}: {peer.what}")
         return 0
 
-    from benchmarks.validation.run import pooled_coverage, run_suite
+    from validation.run import pooled_coverage, run_suite
 
     out = args.out or str(Path(__file__).resolve().parent / "results" / args.size)
     try:

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Run latentmi (0.1.3) on many (x, y) data sets in one process, for the validation suite.
 
-Executed by the interpreter of latentmi's own environment (``benchmarks/setup_latentmi_env.sh``),
+Executed by the interpreter of latentmi's own environment (``validation/setup_latentmi_env.sh``),
 never imported by bayesmi. Its documented call with its defaults (latent size 8, half the
 samples held out, up to 300 epochs, patience 30), as ``benchmarks/latentmi_runner.py`` makes
 it; the estimate is the mean of its pointwise MI on the held-out half, converted from bits

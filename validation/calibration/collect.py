@@ -2,9 +2,9 @@
 
 Each data set's raw draws (before any interval step), the full-data estimate, the p-value
 and the truth go into one .npz per (method, n, panel seed), so that interval constructions can
-be compared on the same draws (``benchmarks/calibration/evaluate.py``).
+be compared on the same draws (``validation/calibration/evaluate.py``).
 
-    OPENBLAS_NUM_THREADS=1 python -m benchmarks.calibration.collect --method gmm --n 1000 \
+    OPENBLAS_NUM_THREADS=1 python -m validation.calibration.collect --method gmm --n 1000 \
         --reps 30 --seed 0 --out /tmp/cal
 """
 
@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 from joblib import Parallel, delayed
 
-from benchmarks.validation.panel import get_cases
+from validation.panel import get_cases
 
 
 def one(method, params, case, n, rep, seed):

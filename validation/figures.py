@@ -107,7 +107,7 @@ def plot_coverage_table(summary, path: Path) -> None:
     import matplotlib.pyplot as plt
     import pandas as pd
 
-    from benchmarks.validation.panel import panel_order
+    from validation.panel import panel_order
 
     methods = _methods_with_intervals(summary)
     if not methods:

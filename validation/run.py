@@ -24,8 +24,8 @@ import numpy as np
 
 from bayesmi.resampling import run_parallel
 from bayesmi.validation import check_positive_int
-from benchmarks.validation import methods as M
-from benchmarks.validation.panel import Case, get_cases
+from validation import methods as M
+from validation.panel import Case, get_cases
 
 __all__ = ["SIZES", "Size", "replace_method", "run_suite", "summarise"]
 
@@ -204,7 +204,7 @@ def run_suite(
                                "description": c.description} for c in case_list},
         }  # fmt: skip
         (out / "meta.json").write_text(json.dumps(meta, indent=1))
-        from benchmarks.validation.figures import plot_all
+        from validation.figures import plot_all
 
         plot_all(results, summary, out)
     return results, summary
@@ -373,7 +373,7 @@ def replace_method(folder: str | Path, rerun: str | Path, method: str, why: str 
     and record the rerun in its ``meta.json`` ("reruns")."""
     import pandas as pd
 
-    from benchmarks.validation.figures import plot_all
+    from validation.figures import plot_all
 
     folder, rerun = Path(folder), Path(rerun)
     meta = json.loads((folder / "meta.json").read_text())

@@ -4,7 +4,7 @@
 # CPU build through the project's constraints so that pip takes no other torch.
 set -euo pipefail
 
-ENV_DIR="${TORCHMIST_ENV:-/work/bench-envs/torchmist}"
+ENV_DIR="${TORCHMIST_ENV:-$(cd "$(dirname "$0")/.." && pwd)/.peer-envs/torchmist}"
 CONSTRAINTS="${CONSTRAINTS:-$(cd "$(dirname "$0")/.." && pwd)/constraints.txt}"
 PYTHON="${PYTHON:-python3}"
 

@@ -1,5 +1,5 @@
 """Markdown tables of a validation run, for docs/validation.md:
-``python -m benchmarks.validation markdown RESULTS_FOLDER``."""
+``python -m validation markdown RESULTS_FOLDER``."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ def panel_table() -> str:
     """The panel: name, quantity, dimensions, true value (nats), source of the value."""
     import pandas as pd
 
-    from benchmarks.validation.panel import PANEL
+    from validation.panel import PANEL
 
     df = pd.DataFrame(
         [
@@ -89,8 +89,8 @@ def side_by_side(summary, n: int) -> str:
     a method with draws, the coverage of its 90% HDI in brackets; empty where a method does not
     run. The bayesmi methods first, then the peers, in the order of the run."""
     from bayesmi.estimators import REGISTRY
-    from benchmarks.validation.methods import PEERS
-    from benchmarks.validation.panel import panel_order
+    from validation.methods import PEERS
+    from validation.panel import panel_order
 
     at = summary[(summary["n"] == n) & (summary["reps"] > 0)]
     first = ("gmm", "ksg", "bins", "bayes_gmm", "neural", "latent")
@@ -162,7 +162,7 @@ def head_to_head(results, pairs=HEAD_TO_HEAD):
 def markdown_tables(*folders: str | Path) -> str:
     """Pooled coverage per method, then per case and n: bias, RMSE, coverage, time; for one
     run, or several with the same seed side by side (``read_summaries``)."""
-    from benchmarks.validation.run import pooled_coverage
+    from validation.run import pooled_coverage
 
     summary = read_summaries(*folders)
     pooled = pooled_coverage(summary)

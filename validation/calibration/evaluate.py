@@ -1,7 +1,7 @@
 """Score interval constructions on draws collected by ``collect.py``: coverage of the 90%
 interval per case and pooled over MI > 0, the zero cases' rate of reaching 0, and RMSE.
 
-    python -m benchmarks.calibration.evaluate /tmp/cal/gmm_n1000_s0_n_draws-100.npz \
+    python -m validation.calibration.evaluate /tmp/cal/gmm_n1000_s0_n_draws-100.npz \
         "percentile,full s1.2"
 
 The second argument names the constructions (``VARIANTS``); "shown" scores the draws the

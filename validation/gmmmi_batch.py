@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Run gmm-mi on many (x, y) data sets in one process, for the validation suite.
 
-Executed by the gmm-mi environment's interpreter (``benchmarks/setup_gmmmi_env.sh``), never
+Executed by the gmm-mi environment's interpreter (``validation/setup_gmmmi_env.sh``), never
 imported by bayesmi: gmm-mi is GPL-3 + non-commercial, so it is only run, in a subprocess.
 It reuses ``benchmarks/gmmmi_runner.py`` (our code) for one fit + estimate with gmm-mi's
 defaults (50 bootstrap refits, 1e5 Monte Carlo samples), and records the bootstrap MI values.

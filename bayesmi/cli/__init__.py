@@ -98,7 +98,7 @@ def _load_columns(data: str, x: str, y: str, z: str | None):
     """The column groups of a data file; bad columns are usage errors, bad values failures."""
     import numpy as np
 
-    from bayesmi.tables import load_table, select_columns
+    from bayesmi.cli.tables import load_table, select_columns
 
     if Path(data).suffix.lower() not in {".csv", ".tsv", ".parquet", ".npy", ".npz"}:
         raise click.BadParameter(
@@ -432,13 +432,13 @@ def demo(rho, n, seed, data_seed, out, no_progress, quiet) -> None:
     import bayesmi as bm
     from bayesmi import truth
     from bayesmi.plotting import plot_cv_curve, plot_mixture
+    from bayesmi.result import convert_units
 
     _check_output(out, "--out")
     x, y, mi_true = truth.correlated_gaussian(rho, n, seed=data_seed)
     click.echo(f"data: correlated Gaussian, rho = {rho}, n = {n} (seed {data_seed})")
-    click.echo(
-        f"true I(X;Y) = -1/2 log(1 - rho^2) = {mi_true:.4f} nats = {mi_true / 0.6931472:.4f} bits"
-    )
+    mi_true_bits = convert_units(mi_true, "bits")
+    click.echo(f"true I(X;Y) = -1/2 log(1 - rho^2) = {mi_true:.4f} nats = {mi_true_bits:.4f} bits")
     r = bm.estimate(x, y, method="gmm", seed=seed, progress=not (no_progress or quiet))
     click.echo(f"estimate:   {r}")
     click.echo(f"            {r.to('bits')}")

@@ -104,6 +104,10 @@ class Scope:
 
 
 HERE = Path(__file__).resolve().parent
+#: Where the peers' environments are made (``validation/setup_*_env.sh``) and looked for, unless
+#: the peer's environment variable names another folder: inside the repository (git ignores it),
+#: never a path outside it.
+PEER_ENVS = HERE.parent / ".peer-envs"
 
 
 @dataclass(frozen=True)
@@ -173,19 +177,19 @@ def _neural_case(case) -> bool:
     return case.name in NEURAL_CASES
 
 
-_BMI = dict(env_var="BMI_ENV", default_env="/work/bench-envs/bmi", script="bmi_batch.py",
-            setup="bash benchmarks/setup_bmi_env.sh")  # fmt: skip
-_TORCHMIST = dict(env_var="TORCHMIST_ENV", default_env="/work/bench-envs/torchmist",
+_BMI = dict(env_var="BMI_ENV", default_env=str(PEER_ENVS / "bmi"), script="bmi_batch.py",
+            setup="bash validation/setup_bmi_env.sh")  # fmt: skip
+_TORCHMIST = dict(env_var="TORCHMIST_ENV", default_env=str(PEER_ENVS / "torchmist"),
                   script="torchmist_batch.py",
-                  setup="bash benchmarks/setup_torchmist_env.sh")  # fmt: skip
+                  setup="bash validation/setup_torchmist_env.sh")  # fmt: skip
 
 #: Peers in environments of their own; each joins a run only where its environment exists.
 EXTERNAL: dict[str, ExternalPeer] = {
     p.name: p
     for p in (
         ExternalPeer(
-            "gmmmi", "GMMMI_ENV", "/work/bench-envs/gmmmi", "gmmmi_batch.py",
-            "bash benchmarks/setup_gmmmi_env.sh", _one_dim_continuous, ns=(300, 1000),
+            "gmmmi", "GMMMI_ENV", str(PEER_ENVS / "gmmmi"), "gmmmi_batch.py",
+            "bash validation/setup_gmmmi_env.sh", _one_dim_continuous, ns=(300, 1000),
             interval=True,
             what="gmm-mi 0.8.2, its defaults (50 bootstrap refits, 1e5 Monte Carlo samples); "
             "intervals from its bootstrap values",
@@ -221,8 +225,8 @@ EXTERNAL: dict[str, ExternalPeer] = {
             "2,000 steps, its early stopping, 20% test data",
         ),
         ExternalPeer(
-            "latentmi", "LATENTMI_ENV", "/work/bench-envs/latentmi", "latentmi_batch.py",
-            "bash benchmarks/setup_latentmi_env.sh",
+            "latentmi", "LATENTMI_ENV", str(PEER_ENVS / "latentmi"), "latentmi_batch.py",
+            "bash validation/setup_latentmi_env.sh",
             # its use is multivariate data; 2-3 minutes a data set at n = 1000 on one thread
             lambda c: c.name in ("gauss_3d_r0.5", "embed_2in4_r0.6"), ns=(1000,),
             what="latentmi 0.1.3 lmi.estimate, its defaults (latent size 8, up to 300 epochs), "
@@ -255,8 +259,8 @@ PEERS = ("sklearn", *EXTERNAL)
 
 
 def gmmmi_python() -> Path | None:
-    """The gmm-mi environment's interpreter (``GMMMI_ENV``, default /work/bench-envs/gmmmi),
-    or None where it is not set up (``bash benchmarks/setup_gmmmi_env.sh``)."""
+    """The gmm-mi environment's interpreter (``GMMMI_ENV``, default .peer-envs/gmmmi),
+    or None where it is not set up (``bash validation/setup_gmmmi_env.sh``)."""
     return EXTERNAL["gmmmi"].python()
 
 

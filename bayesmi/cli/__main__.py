@@ -1,0 +1,5 @@
+"""``python -m bayesmi.cli``: the ``bayesmi`` command."""
+
+from bayesmi.cli import main
+
+main()
