@@ -105,8 +105,8 @@ def test_brute_force_terms_equal_the_tree_search(monkeypatch, dims, lattice, wor
 
 def test_brute_force_rule():
     assert not knn.use_brute(10**5, 50) and not knn.use_brute(20_000, 12)
-    assert knn.use_brute(20_000, 20) and knn.use_brute(5000, 12) and knn.use_brute(300, 4)
-    assert not knn.use_brute(300, 3) and not knn.use_brute(5000, 6)
+    assert knn.use_brute(20_000, 20) and knn.use_brute(2000, 12) and knn.use_brute(300, 4)
+    assert not knn.use_brute(300, 3) and not knn.use_brute(5000, 12)
 
 
 # The default estimate (marginals="raw"), pinned to the last bit:

@@ -90,15 +90,15 @@ def prepare(
 TREE_MIN_DIM = 2
 
 #: Brute force (:func:`_brute_terms`) instead of trees for KSG algorithm 1 and Frenzel–Pompe:
-#: (largest n, smallest joint dimension) pairs, the first that applies. Measured 2026-12-02 on
-#: the project's 2-core machine, one thread, at load 5-9 (correlated Gaussians, k = 3 and 6 from
-#: one pass; ``python benchmarks/ksg_speed.py --brute``), CPU seconds trees / brute force:
-#: n = 250: 0.0006/0.0020 (1+1), 0.0034/0.0018 (3+3), 0.010/0.0028 (25+25); n = 1000:
-#: 0.021/0.029 (3+3), 0.042/0.029 (6+6), 0.12/0.041 (25+25); n = 5000: 0.17/0.52 (3+3),
-#: 0.53/0.55 (6+6), 1.17/0.60 (10+10), 3.31/0.90 (25+25); n = 20000: 5.2/8.5 (6+6),
-#: 10+10 and 25+25 below. Trees win in few dimensions at any n (their cost grows like n log n,
+#: (largest n, smallest joint dimension) pairs, brute force where any applies. Measured
+#: 2026-12-02 on the project's 2-core machine, one thread, load 7-10 (correlated Gaussians, k = 3
+#: and 6 from one pass; ``python benchmarks/ksg_speed.py --brute``), CPU seconds trees / brute
+#: force: n = 250: 0.0010/0.0021 (1+1), 0.0036/0.0022 (3+3), 0.0104/0.0032 (25+25); n = 1000:
+#: 0.020/0.028 (3+3), 0.041/0.029 (6+6), 0.121/0.042 (25+25); n = 5000: 0.17/0.60 (3+3),
+#: 0.53/0.72 (6+6), 1.18/0.77 (10+10), 3.67/1.02 (25+25); n = 20,000: 5.6/11.4 (6+6),
+#: 18.4/13.3 (10+10). Trees win in few dimensions at any n (their cost grows like n log n,
 #: brute force's like n^2) and lose in many, where a kd-tree visits most of the points anyway.
-BRUTE_RULE = ((500, 4), (5000, 12), (20_000, 20))
+BRUTE_RULE = ((500, 4), (2000, 12), (20_000, 20))
 #: Entries of one block of the distance matrices (rows x n), 16 MB each in float64.
 BRUTE_BLOCK = 2_000_000
 
