@@ -29,8 +29,9 @@ def one(method, params, case, n, rep, seed):
     if case.discrete_y:
         kw["categorical" if method in ("gmm", "bayes_gmm") else "discrete_y"] = True
     t0 = time.perf_counter()
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("ignore")
+        warnings.simplefilter("always", bm.BayesMIWarning)  # kept: which warnings fired where
         try:
             r = bm.estimate(x, y, z=z, method=method, seed=rep, progress=False, **kw)
         except Exception as err:  # a failed fit is a row with no draws
@@ -50,6 +51,7 @@ def one(method, params, case, n, rep, seed):
         "raw": np.asarray(raw).ravel(),
         "shown": np.asarray(r.draws_nats).ravel(),
         "seconds": time.perf_counter() - t0,
+        "warnings": ";".join(sorted({type(w.message).__name__ for w in caught})),
         "error": "",
     }
 
@@ -104,6 +106,7 @@ def _save(path: Path, rows: list[dict]) -> None:
         raw=np.array([r["raw"] for r in ok], dtype=object),
         shown=np.array([r["shown"] for r in ok], dtype=object),
         seconds=np.array([r["seconds"] for r in ok]),
+        warnings=np.array([r["warnings"] for r in ok]),
         errors=np.array([f"{r['case']}:{r['rep']}:{r['error']}" for r in rows if r["error"]]),
     )
     tmp.replace(path)
