@@ -66,6 +66,7 @@ def main() -> None:
     ap.add_argument("--param", action="append", default=[], help="name=value (python literal)")
     ap.add_argument("--n-jobs", type=int, default=2)
     ap.add_argument("--out", default="/tmp/cal")
+    ap.add_argument("--resume", action="store_true", help="keep the replicates already in the file")
     a = ap.parse_args()
     import ast
 
@@ -83,13 +84,25 @@ def main() -> None:
     tag = "_".join(f"{k}-{v}" for k, v in sorted(params.items()))
     path = Path(a.out) / f"{a.method}_n{a.n}_s{a.seed}{'_' + tag if tag else ''}.npz"
     t0 = time.time()
-    rows: list[dict] = []
+    rows = _load(path) if a.resume and path.exists() else []
+    done = {r["rep"] for r in rows}
     with Parallel(n_jobs=a.n_jobs) as parallel:
         for rep in range(a.reps):  # one replicate of every case at a time, saved as it comes
+            if rep in done:
+                continue
             rows += parallel(delayed(one)(a.method, params, c, a.n, rep, a.seed) for c in cases)
             _save(path, rows)
             print(f"rep {rep}: {time.time() - t0:.0f} s", flush=True)
     print(f"{path}: {len(rows)} data sets, {time.time() - t0:.0f} s")
+
+
+def _load(path: Path) -> list[dict]:
+    """The rows of an earlier run (failed fits were not kept, so their replicate is redone)."""
+    f = np.load(path, allow_pickle=True)
+    keys = ["case", "rep", "truth", "full", "p", "extrap", "raw", "shown", "seconds", "warnings"]
+    rows = [{k: f[k][i] for k in keys} | {"error": ""} for i in range(len(f["case"]))]
+    failed = {int(e.split(":")[1]) for e in f["errors"]}
+    return [r for r in rows if int(r["rep"]) not in failed]
 
 
 def _save(path: Path, rows: list[dict]) -> None:
