@@ -29,8 +29,9 @@ def one(method, params, case, n, rep, seed):
     if case.discrete_y:
         kw["categorical"] = True
     t0 = time.perf_counter()
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("ignore")
+        warnings.simplefilter("always", bm.BayesMIWarning)  # kept: which warnings fired where
         try:
             r = bm.estimate(x, y, z=z, method=method, seed=rep, progress=False, **kw)
         except Exception as err:  # a failed fit is a row with no draws
@@ -50,6 +51,7 @@ def one(method, params, case, n, rep, seed):
         "raw": np.asarray(raw).ravel(),
         "shown": np.asarray(r.draws_nats).ravel(),
         "seconds": time.perf_counter() - t0,
+        "warnings": ";".join(sorted({type(w.message).__name__ for w in caught})),
         "error": "",
     }
 
@@ -64,6 +66,7 @@ def main() -> None:
     ap.add_argument("--param", action="append", default=[], help="name=value (python literal)")
     ap.add_argument("--n-jobs", type=int, default=2)
     ap.add_argument("--out", default="/tmp/cal")
+    ap.add_argument("--resume", action="store_true", help="keep the replicates already in the file")
     a = ap.parse_args()
     import ast
 
@@ -81,13 +84,25 @@ def main() -> None:
     tag = "_".join(f"{k}-{v}" for k, v in sorted(params.items()))
     path = Path(a.out) / f"{a.method}_n{a.n}_s{a.seed}{'_' + tag if tag else ''}.npz"
     t0 = time.time()
-    rows: list[dict] = []
+    rows = _load(path) if a.resume and path.exists() else []
+    done = {r["rep"] for r in rows}
     with Parallel(n_jobs=a.n_jobs) as parallel:
         for rep in range(a.reps):  # one replicate of every case at a time, saved as it comes
+            if rep in done:
+                continue
             rows += parallel(delayed(one)(a.method, params, c, a.n, rep, a.seed) for c in cases)
             _save(path, rows)
             print(f"rep {rep}: {time.time() - t0:.0f} s", flush=True)
     print(f"{path}: {len(rows)} data sets, {time.time() - t0:.0f} s")
+
+
+def _load(path: Path) -> list[dict]:
+    """The rows of an earlier run (failed fits were not kept, so their replicate is redone)."""
+    f = np.load(path, allow_pickle=True)
+    keys = ["case", "rep", "truth", "full", "p", "extrap", "raw", "shown", "seconds", "warnings"]
+    rows = [{k: f[k][i] for k in keys} | {"error": ""} for i in range(len(f["case"]))]
+    failed = {int(e.split(":")[1]) for e in f["errors"]}
+    return [r for r in rows if int(r["rep"]) not in failed]
 
 
 def _save(path: Path, rows: list[dict]) -> None:
@@ -104,6 +119,7 @@ def _save(path: Path, rows: list[dict]) -> None:
         raw=np.array([r["raw"] for r in ok], dtype=object),
         shown=np.array([r["shown"] for r in ok], dtype=object),
         seconds=np.array([r["seconds"] for r in ok]),
+        warnings=np.array([r["warnings"] for r in ok]),
         errors=np.array([f"{r['case']}:{r['rep']}:{r['error']}" for r in rows if r["error"]]),
     )
     tmp.replace(path)

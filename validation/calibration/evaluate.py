@@ -73,6 +73,18 @@ VARIANTS = {
 }  # fmt: skip
 
 
+def _warned(data, case: str) -> str:
+    """Which of the library's warnings fired on the case's data sets, and how often."""
+    if "warnings" not in data:
+        return ""
+    names = [w for w in data["warnings"][data["case"] == case]]
+    counts: dict[str, int] = {}
+    for ws in names:
+        for w in filter(None, str(ws).split(";")):
+            counts[w] = counts.get(w, 0) + 1
+    return " ".join(f"{w} {k}/{len(names)}" for w, k in sorted(counts.items()))
+
+
 def main() -> None:
     data = dict(np.load(sys.argv[1], allow_pickle=True))
     names = sys.argv[2].split(",") if len(sys.argv) > 2 else list(VARIANTS)
@@ -84,7 +96,8 @@ def main() -> None:
     print(f"{len(data['case'])} data sets")
     print(f"{'case':{width}} " + " ".join(f"{v:>10}" for v in variants))
     for c in cases:
-        print(f"{c:{width}} " + " ".join(f"{rows[v][1][c]:10.2f}" for v in variants))
+        print(f"{c:{width}} " + " ".join(f"{rows[v][1][c]:10.2f}" for v in variants)
+              + f"  {_warned(data, c)}")  # fmt: skip
     print(f"{'pooled MI>0':{width}} " + " ".join(f"{rows[v][0]:10.3f}" for v in variants))
     # RMSE against the first variant's, on the cases with MI > 0 (at 0 every RMSE is tiny).
     ref = rows[next(iter(variants))][2]
