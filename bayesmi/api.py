@@ -4,25 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from bayesmi.estimators import REGISTRY, get_estimator
+from bayesmi.estimators import REGISTRY
+from bayesmi.estimators.base import check_method_params
 from bayesmi.result import MIResult
 from bayesmi.validation import check_n_jobs, check_seed
 
 __all__ = ["estimate", "kl_marginals", "methods"]
 
 
-def _build(method: str, seed, n_jobs, progress, params: dict[str, Any]):
-    cls = get_estimator(method)
+def _build(method: str, seed, n_jobs, progress, params: dict[str, Any], caller: str):
+    cls = check_method_params(method, params, caller=caller, stacklevel=4)
     check_seed(seed, caller=cls.__name__)
     check_n_jobs(n_jobs, caller=cls.__name__)
     valid = set(cls._param_names())
     common = {"seed": seed, "n_jobs": n_jobs, "progress": progress}
-    unknown = sorted(set(params) - valid)
-    if unknown:
-        raise TypeError(
-            f"estimate: method {method!r} has no parameter(s) {unknown}; "
-            f"its parameters are {sorted(valid)}."
-        )
+    # Old names were warned of above: renamed here so the constructor does not warn again.
+    params = {cls.renamed.get(k, k): v for k, v in params.items()}
     return cls(**{k: v for k, v in common.items() if k in valid}, **params)
 
 
@@ -64,7 +61,7 @@ def estimate(
     -------
     MIResult
     """
-    est = _build(method, seed, n_jobs, progress, params)
+    est = _build(method, seed, n_jobs, progress, params, "estimate")
     return est.estimate(x, y, z).to(units)
 
 
@@ -84,7 +81,7 @@ def kl_marginals(
     x and y are paired samples of the same dimension; the method fits their joint and
     integrates the divergence of its two marginals. Parameters as in :func:`estimate`.
     """
-    est = _build(method, seed, n_jobs, progress, params)
+    est = _build(method, seed, n_jobs, progress, params, "kl_marginals")
     return est.kl_marginals(x, y).to(units)
 
 

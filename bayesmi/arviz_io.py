@@ -125,13 +125,11 @@ def from_inferencedata(idata) -> MIResult:
 
 
 def _rebuild_model(result: MIResult) -> Any:
-    """Fitted mixtures come back from their stored arrays (see bayesmi.estimators.gmm)."""
-    if "full_weights" not in result.extras:
-        return None
+    """The fitted model, where it stored itself in the extras (a Gaussian mixture:
+    ``GaussianMixtureModel.to_extras``); else None."""
     from bayesmi.mixture import GaussianMixtureModel
 
-    e = result.extras
-    return GaussianMixtureModel.from_arrays(e["full_weights"], e["full_means"], e["full_covs"])
+    return GaussianMixtureModel.from_extras(result.extras)
 
 
 def save(result: MIResult, path: str | os.PathLike) -> str:

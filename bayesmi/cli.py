@@ -226,7 +226,7 @@ def _method_options(fn):
         "params",
         multiple=True,
         metavar="KEY=VALUE",
-        help="A method hyperparameter, e.g. --param n_bootstrap=200 (repeatable); "
+        help="A method hyperparameter, e.g. --param n_draws=200 (repeatable); "
         "'bayesmi methods' and the method's class docstring list them.",
     )(fn)
     fn = click.option(

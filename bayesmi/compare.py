@@ -194,8 +194,8 @@ def _causes(results: dict[str, MIResult], x, y, z, disagreeing: set[str]) -> tup
         ceilings = []
         for m in names:
             r = results[m]
-            if "ceiling_nats" in r.extras:
-                ceilings.append(f"{m} cannot exceed {float(np.max(r.extras['ceiling_nats'])):.2f}")
+            if r.ceiling_nats is not None:
+                ceilings.append(f"{m} cannot exceed {r.ceiling_nats:.2f}")
         causes.append(
             f"high MI: the largest estimate is {top:.2f} nats (> {HIGH_MI_NATS:g}); k-NN "
             f"estimates need exponentially many samples in the MI, binning cannot exceed log "
@@ -238,7 +238,7 @@ def compare(
     hdi_prob : float
         The interval that decides agreement (default 0.9).
     params : dict of method name to dict, optional
-        Hyperparameters per method, e.g. ``{"gmm": {"n_bootstrap": 200}}``.
+        Hyperparameters per method, e.g. ``{"gmm": {"n_draws": 200}}``.
 
     Returns
     -------

@@ -14,8 +14,8 @@ the same resample of the rows:
 - ``ksg``: ``spawn_seeds(seed, 3)``; draw i comes from part j of the split
   ``np.random.default_rng(s).permutation(n)`` with ``s`` the split's child seed, a function of
   (seed, n) only;
-- ``gmm`` and ``bins``: ``spawn_seeds(seed, n_bootstrap + 1)`` (``bins``: ``spawn_seeds(seed,
-  2)`` then ``n_bootstrap`` children); draw i's bootstrap counts are the first thing drawn
+- ``gmm`` and ``bins``: ``spawn_seeds(seed, n_draws + 1)`` (``bins``: ``spawn_seeds(seed,
+  2)`` then ``n_draws`` children); draw i's bootstrap counts are the first thing drawn
   from ``np.random.default_rng(child i)``, again a function of (seed, n) only.
 
 So ``draws[b, i] - draws[a, i]`` is the difference on one resample, and its spread is the
@@ -359,7 +359,7 @@ def _estimate_task(cls, params, seed, task) -> dict[str, Any]:
         if k in names:
             kw[k] = v
     if categorical:
-        kw["categorical" if "categorical" in names else "discrete_y"] = True
+        kw["categorical"] = True
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         for category in (DeprecationWarning, PendingDeprecationWarning, FutureWarning):
@@ -380,13 +380,6 @@ def _estimate_task(cls, params, seed, task) -> dict[str, Any]:
         "bound": None if r is None else r.bound,
         "warnings": [(w.category, str(w.message)) for w in caught],
     }
-
-
-def _categorical_form(cls) -> str | None:
-    names = cls._param_names()
-    return (
-        "categorical" if "categorical" in names else "discrete_y" if "discrete_y" in names else None
-    )
 
 
 def _is_categorical(arr: np.ndarray, flag) -> bool:
@@ -458,9 +451,9 @@ def layer_mi(
         reduction: the MI is that of the noisy channel T + Z, finite for deterministic networks
         (Saxe et al. 2018; 0 turns it off). Keep it fixed when comparing layers or epochs.
     categorical : bool, dict of target name to bool, or None
-        Treat a target as class labels (the method's categorical form: ``categorical=True`` for
-        gmm/bayes_gmm, ``discrete_y=True`` for ksg/bins). None: 1-D integer, boolean or string
-        targets with at most 100 distinct values are categorical.
+        Treat a target as class labels (``categorical=True`` for the methods that support it,
+        ``supports_categorical`` on their class). None: 1-D integer, boolean or string targets
+        with at most 100 distinct values are categorical.
     input_key : int or str, default=0
         Where the input is in a dataset item or batch.
     batch_size : int, default=256
@@ -521,10 +514,11 @@ def layer_mi(
         flag = categorical.get(t) if isinstance(categorical, Mapping) else categorical
         cats[t] = not _is_input(specs[t]) and _is_categorical(arr, flag)
         if cats[t]:
-            if _categorical_form(cls) is None:
+            if not cls.supports_categorical:
+                able = sorted(n for n, c in REGISTRY.items() if c.supports_categorical)
                 raise ValueError(
                     f"{_CALLER}: target {t!r} is categorical but method {method!r} has no "
-                    "categorical form; use ksg, bins, gmm or bayes_gmm, or categorical=False."
+                    f"categorical form; use one of {able}, or categorical=False."
                 )
             ys[t] = check_labels(arr, f"target {t!r}", caller=_CALLER)
         elif _is_input(specs[t]):

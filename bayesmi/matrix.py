@@ -147,6 +147,7 @@ def _check_params(method: str, params: dict[str, Any]) -> type:
         own=_OWN,
         own_hint="are set by mi_matrix for each pair (seed from the master seed and the pair's "
         "names, one process per pair); pass seed/n_jobs/progress/backend to mi_matrix itself.",
+        stacklevel=4,
     )
 
 
@@ -180,17 +181,15 @@ def _pair_task(data: dict[str, Any], task: dict[str, Any]) -> dict[str, Any]:
                 f"{_CALLER}: while estimating pair ({task['name_x']!r}, {task['name_y']!r})"
             )
             raise
-    p = r.extras.get("p_value")
-    null = r.extras.get("null_draws_nats")
-    full = r.extras.get("full_data_estimate_nats")
+    p, null, full = r.p_value, r.null_draws_nats, r.full_estimate_nats
     z_null = math.nan
     if null is not None and full is not None and len(null) > 1 and np.std(null) > 0:
         # How many null sds the observed estimate lies above the null's mean.
-        z_null = float((np.ravel(full)[0] - np.mean(null)) / np.std(null, ddof=1))
+        z_null = float((full - np.mean(null)) / np.std(null, ddof=1))
     return {
         "index": task["index"],
         "draws_nats": r.draws_nats,
-        "p_value": float(np.ravel(p)[0]) if p is not None else math.nan,
+        "p_value": p if p is not None else math.nan,
         "z_null": z_null,
         "kind": r.kind,
         "quantity": r.quantity,

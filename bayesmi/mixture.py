@@ -40,6 +40,9 @@ QUADRATURE_MAX_DIM = 3
 QUADRATURE_TOL = 1e-4
 #: Points per block when a Monte Carlo integrand is evaluated.
 MC_CHUNK = 16384
+#: The result extras (and so the saved file's variables) that hold a fitted full-data mixture,
+#: by the names of :meth:`GaussianMixtureModel.to_arrays`.
+MODEL_EXTRAS = {"weights": "full_weights", "means": "full_means", "covariances": "full_covs"}
 
 
 @dataclass(frozen=True)
@@ -175,6 +178,18 @@ class GaussianMixtureModel:
         """Inverse of :meth:`to_arrays`: drop padded components of zero weight."""
         keep = np.asarray(weights) > 0
         return cls(weights[keep], means[keep], covariances[keep])
+
+    def to_extras(self) -> dict[str, np.ndarray]:
+        """The model as result extras (``MODEL_EXTRAS``): saved with the result, and rebuilt
+        as its ``model`` on load by :meth:`from_extras`."""
+        return {MODEL_EXTRAS[k]: v for k, v in self.to_arrays().items()}
+
+    @classmethod
+    def from_extras(cls, extras) -> GaussianMixtureModel | None:
+        """Inverse of :meth:`to_extras`; None where ``extras`` holds no mixture."""
+        if not all(key in extras for key in MODEL_EXTRAS.values()):
+            return None
+        return cls.from_arrays(**{k: np.asarray(extras[key]) for k, key in MODEL_EXTRAS.items()})
 
 
 def _columns(u: np.ndarray, dim: int) -> np.ndarray:

@@ -10,13 +10,10 @@ from typing import Any
 import numpy as np
 
 from bayesmi.mixture import GaussianMixtureModel
-from bayesmi.result import MIResult
+from bayesmi.result import TRAINING_LOG_KEYS, MIResult
 from bayesmi.validation import check_paired
 
 __all__ = ["TRAINING_LOG_KEYS", "plot_cv_curve", "plot_mixture", "plot_training", "training_log"]
-
-#: The extras that hold a training log (neural and latent methods), as equal-length 1-D arrays.
-TRAINING_LOG_KEYS = ("log_iteration", "log_member", "log_split", "log_loss", "log_mi_nats")
 
 
 def plot_mixture(
@@ -79,12 +76,11 @@ def plot_cv_curve(result: MIResult, ax=None):
     """Held-out log-likelihood per sample against the component count, the choice marked."""
     import matplotlib.pyplot as plt
 
-    e = result.extras
-    if "cv_n_components" not in e or len(e["cv_n_components"]) == 0:
+    if result.cv_curve is None:
         raise ValueError("plot_cv_curve: this result has no cross-validation curve.")
     if ax is None:
         _, ax = plt.subplots(figsize=(5, 3.5))
-    ks, scores = e["cv_n_components"], e["cv_score"]
+    ks, scores = result.cv_curve
     ax.plot(ks, scores, "o-", color="C0")
     chosen = result.provenance.get("n_components_selected")
     if chosen in set(ks.tolist()):
@@ -111,8 +107,8 @@ def training_log(result) -> Any:
     ``bayesmi.neural.TrainResult``, or a dict holding the ``log_*`` arrays."""
     import pandas as pd
 
-    if hasattr(result, "extras"):
-        e = result.extras
+    if isinstance(result, MIResult):
+        e = result.training_log or {}
     elif hasattr(result, "log"):
         e = result.log
     else:

@@ -87,17 +87,17 @@ def _figures(r: MIResult) -> list[tuple[str, str]]:
         figs.append(("trace plot", _png(trace)))
         figs.append(("rank plot", _png(rank)))
     from bayesmi.mixture import GaussianMixtureModel
-    from bayesmi.plotting import TRAINING_LOG_KEYS, plot_cv_curve, plot_mixture, plot_training
+    from bayesmi.plotting import plot_cv_curve, plot_mixture, plot_training
 
     if isinstance(r.model, GaussianMixtureModel) and r.model.dim >= 2:
         fig, ax = plt.subplots(figsize=(5, 4.2))
         plot_mixture(r, ax=ax)
         figs.append(("the fitted mixture (full data), first x and first y coordinate", _png(fig)))
-    if "cv_n_components" in r.extras and len(r.extras["cv_n_components"]):
+    if r.cv_curve is not None:
         fig, ax = plt.subplots(figsize=(5, 3.2))
         plot_cv_curve(r, ax=ax)
         figs.append(("cross-validation of the component count", _png(fig)))
-    if all(k in r.extras for k in TRAINING_LOG_KEYS):
+    if r.training_log is not None:
         fig, ax = plt.subplots(figsize=(6, 3.5))
         plot_training(r, ax=ax)
         figs.append(("training curves", _png(fig)))

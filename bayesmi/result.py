@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["KINDS", "QUANTITIES", "MIResult", "convert_units"]
+__all__ = ["KINDS", "QUANTITIES", "TRAINING_LOG_KEYS", "MIResult", "convert_units"]
 
 #: What the draws are, and so what their spread captures (see docs/intervals.md).
 KINDS = ("posterior", "variational", "bootstrap", "block_bootstrap", "subsample", "ensemble")
@@ -22,6 +22,19 @@ QUANTITIES = {
 UNITS = ("nats", "bits")
 #: What an estimate bounds: None (it estimates the quantity), "lower" or "upper".
 BOUNDS = (None, "lower", "upper")
+
+# Where an estimator stores what MIResult's typed accessors read (full_estimate_nats,
+# null_draws_nats, p_value, ceiling_nats, cv_curve, training_log): ``extras`` keys, written to
+# saved files under these names since the first version, so files of every version load.
+FULL_ESTIMATE_KEY = "full_data_estimate_nats"
+NULL_DRAWS_KEY = "null_draws_nats"
+P_VALUE_KEY = "p_value"
+CEILING_KEY = "ceiling_nats"
+CV_KEYS = ("cv_n_components", "cv_score")
+#: The training log (neural and latent methods, bayes_gmm's ADVI): equal-length 1-D arrays of
+#: the iteration, the member (ensemble member or repeat), the split (0 train, 1 validation), the
+#: loss and the MI in nats (NaN where not evaluated).
+TRAINING_LOG_KEYS = ("log_iteration", "log_member", "log_split", "log_loss", "log_mi_nats")
 
 
 def convert_units(values_nats: Any, units: str) -> Any:
@@ -59,7 +72,10 @@ class MIResult:
     extras : dict of str to array
         Method-specific arrays that travel with the result (for ``gmm``: the component count of
         every draw, the CV curve, the fitted mixtures). Arrays whose leading shape is
-        (chain, draw) are per-draw.
+        (chain, draw) are per-draw. What every consumer reads has a typed accessor
+        (:attr:`full_estimate_nats`, :attr:`null_draws_nats`, :attr:`p_value`,
+        :attr:`ceiling_nats`, :attr:`cv_curve`, :attr:`training_log`): read those, not the
+        keys; an estimator stores them under the keys named in this module.
     model : object, optional
         The fitted model(s) (for plots and reuse); rebuilt from ``extras`` on load where possible.
     bound : {None, "lower", "upper"}
@@ -154,8 +170,46 @@ class MIResult:
     def p_value(self) -> float | None:
         """The p-value of the method's test of independence (conditional independence for
         conditional MI; P = Q for KL), or None where none was computed."""
-        p = self.extras.get("p_value")
+        p = self.extras.get(P_VALUE_KEY)
         return None if p is None else float(np.ravel(p)[0])
+
+    @property
+    def full_estimate_nats(self) -> float | None:
+        """The method's point estimate on the full data, in nats (the centre of a calibrated
+        interval), or None where the method has none."""
+        v = self.extras.get(FULL_ESTIMATE_KEY)
+        return None if v is None else float(np.ravel(v)[0])
+
+    @property
+    def null_draws_nats(self) -> np.ndarray | None:
+        """The estimates under the null of the independence test (permutations), 1-D, in nats,
+        or None where no permutation test ran."""
+        v = self.extras.get(NULL_DRAWS_KEY)
+        return None if v is None else np.ravel(np.asarray(v, dtype=np.float64))
+
+    @property
+    def ceiling_nats(self) -> float | None:
+        """The largest value the estimator can return on these data, in nats (InfoNCE's
+        log(K + 1) readout ceiling), or None where it has none."""
+        v = self.extras.get(CEILING_KEY)
+        return None if v is None else float(np.max(v))
+
+    @property
+    def cv_curve(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """(component counts, held-out log-likelihood per sample) of the cross-validation that
+        chose a mixture's size, or None."""
+        ks, scores = (self.extras.get(k) for k in CV_KEYS)
+        if ks is None or scores is None or len(ks) == 0:
+            return None
+        return np.asarray(ks), np.asarray(scores)
+
+    @property
+    def training_log(self) -> dict[str, np.ndarray] | None:
+        """The training log as arrays by ``TRAINING_LOG_KEYS`` (``bm.training_log(r)`` makes a
+        table of it), or None where nothing was trained."""
+        if not all(k in self.extras for k in TRAINING_LOG_KEYS):
+            return None
+        return {k: np.asarray(self.extras[k]) for k in TRAINING_LOG_KEYS}
 
     @property
     def interval_info(self) -> dict[str, Any]:

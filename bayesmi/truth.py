@@ -6,6 +6,7 @@ Each returns the samples and the true value in nats, with the formula's source.
 from __future__ import annotations
 
 import numpy as np
+from scipy.special import log_ndtr, ndtr
 
 __all__ = [
     "TRANSFORMS",
@@ -20,10 +21,18 @@ __all__ = [
     "gaussian_sample",
     "mixture_mi_value",
     "mixture_sample",
+    "rng",
     "student_t",
     "student_t_mi_value",
     "transformed_gaussian",
 ]
+
+
+def rng(*, seed: int | None = None) -> np.random.Generator:
+    """``np.random.default_rng(seed)``, the generator these samplers draw from. The test suite
+    makes its own ad-hoc data with it, so that rerunning the suite on new data seeds
+    (scripts/reseed_tests.sh) reseeds those data too."""
+    return np.random.default_rng(seed)
 
 
 def gaussian_mi_value(rho: float, dim: int = 1) -> float:
@@ -160,6 +169,8 @@ TRANSFORMS = {
     "half_cube": lambda a: np.sign(a) * np.abs(a) ** 1.5,
     "asinh": np.arcsinh,
     "wiggly": lambda a: a + 0.3 * np.sin(2.0 * a),  # derivative 1 + 0.6 cos(2a) >= 0.4
+    "uniform": ndtr,  # uniform margins on (0, 1): bounded, sharp edges
+    "exponential": lambda a: -log_ndtr(-a),  # -log(1 - Phi(a)): standard exponential margins
 }
 
 

@@ -358,14 +358,23 @@ DETERMINISTIC_SHARE = 0.9
 DETERMINISTIC_SPREAD = 0.1
 #: Rows that deterministic_share looks at, at most (three k-d trees on 20,000 rows: ~0.1 s).
 DETERMINISTIC_MAX_N = 20_000
+#: Rows of the first look that rules a direction out cheaply (see deterministic_share).
+DETERMINISTIC_SCREEN = 1000
 
 
 def repeated_fraction(*arrays: np.ndarray | None) -> float:
     """Share of the rows that belong to a group of identical rows, over the arrays side by side
     (each (n, d); None skipped)."""
     joint = np.hstack([a if a.ndim == 2 else a[:, None] for a in arrays if a is not None])
+    # Only rows whose first value repeats can repeat whole: sort the rows only among those (for
+    # continuous data none, and sorting 10^5 rows as records took 0.05 s).
+    first = joint[:, 0]
+    _, inverse, counts = np.unique(first, return_inverse=True, return_counts=True)
+    joint = joint[counts[inverse.ravel()] > 1]
+    if len(joint) == 0:
+        return 0.0
     _, counts = np.unique(joint, axis=0, return_counts=True)
-    return float(counts[counts > 1].sum() / len(joint))
+    return float(counts[counts > 1].sum() / len(first))
 
 
 def _scaled(a: np.ndarray) -> np.ndarray:
@@ -385,18 +394,36 @@ def deterministic_share(x: np.ndarray, y: np.ndarray) -> float:
         x, y = x[rows], y[rows]
     x, y = _scaled(x), _scaled(y)
 
-    def nearest(a):
-        return cKDTree(a).query(a, k=2, p=np.inf)[1][:, 1]
+    def nearest(a, rows=None):
+        return cKDTree(a).query(a if rows is None else a[rows], k=2, p=np.inf)[1][:, 1]
 
-    joint = nearest(np.hstack([x, y]))
     rng = np.random.default_rng(0)
     others = rng.permutation(len(x))
-    share = 0.0
+    screen = (
+        np.random.default_rng(1).choice(len(x), DETERMINISTIC_SCREEN, replace=False)
+        if len(x) > 2 * DETERMINISTIC_SCREEN
+        else None
+    )
+    share, joint = 0.0, None
     for a, b in ((x, y), (y, x)):
+        typical = np.median(np.abs(b - b[others]).max(axis=1))
+        if typical <= 0:
+            continue
+        limit = DETERMINISTIC_SPREAD * typical
+        if screen is not None:
+            # A first look at a seeded subset: the median gap of all rows is below the limit
+            # only if half the rows are, and then fewer than 40% of the subset are with
+            # probability below exp(-2 * 1000 * 0.1^2) = 2e-9 (Hoeffding, sampling without
+            # replacement). In many dimensions this saves most of the search (25 + 25, n = 5000:
+            # 0.9 of 1.0 s).
+            near = nearest(a, screen)
+            if np.mean(np.abs(b[screen] - b[near]).max(axis=1) < limit) < 0.4:
+                continue
         near = nearest(a)
         gap = np.median(np.abs(b - b[near]).max(axis=1))
-        typical = np.median(np.abs(b - b[others]).max(axis=1))
-        if typical > 0 and gap < DETERMINISTIC_SPREAD * typical:
+        if gap < limit:
+            # The joint search only where a neighbour predicts closely.
+            joint = nearest(np.hstack([x, y])) if joint is None else joint
             share = max(share, float(np.mean(joint == near)))
     return share
 

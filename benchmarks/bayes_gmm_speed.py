@@ -45,7 +45,7 @@ x, y, mi_true = truth.correlated_gaussian(0.6, n=args["n"], seed=args["seed"])
 with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always", bm.BayesMIWarning)
     r = bm.estimate(x, y, method="bayes_gmm", seed=0, progress=False, inference=args["inference"],
-                    sampler=args["sampler"], draws=1000, tune=1000, chains=2,
+                    sampler=args["sampler"], n_draws=1000, tune=1000, chains=2,
                     n_components=args["k"], weight_concentration=args["alpha"])
 wall = time.perf_counter() - t0
 use = resource.getrusage(resource.RUSAGE_SELF)

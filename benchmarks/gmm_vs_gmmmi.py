@@ -84,7 +84,7 @@ def main(argv=None):
     from bayesmi import truth
 
     # Warm the joblib worker pool once, so n_jobs=2 rows time the work, not process start-up.
-    run_bayesmi(*truth.correlated_gaussian(0.5, 300, seed=0)[:2], 1, n_jobs=2, n_bootstrap=4)
+    run_bayesmi(*truth.correlated_gaussian(0.5, 300, seed=0)[:2], 1, n_jobs=2, n_draws=4)
     # "MC" is the Monte Carlo sample count each draw used ("quad": quadrature); bayesmi raises
     # it only when the Monte Carlo error is not below 0.2 sd of the draws.
     print(
@@ -112,9 +112,7 @@ def main(argv=None):
             ("bayesmi default, n_jobs=2", {"n_jobs": 2}),
         ]
         for name, kw in rows:
-            m, s, t, n_mc = run_bayesmi(
-                x, y, args.repeat, seed=0, n_bootstrap=args.n_bootstrap, **kw
-            )
+            m, s, t, n_mc = run_bayesmi(x, y, args.repeat, seed=0, n_draws=args.n_bootstrap, **kw)
             mc = "quad" if n_mc is None else str(n_mc)
             print(f"{rho:>4} {name:<28} {m:7.4f} {s:6.4f} {t:8.2f} {t_ref / t:7.1f}x {mc:>7}")
 

@@ -45,6 +45,7 @@ import tempfile
 import time
 import warnings
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 from scipy.spatial import cKDTree
@@ -79,36 +80,52 @@ def median_time(fn, repeat):
 
 class EngineClock:
     """Times every call of ksg's per-sample terms (the engine), by kind of pass, while an
-    estimate runs in this process (n_jobs=1)."""
+    estimate runs in this process (n_jobs=1): the full data (k and 2k in one call), the
+    subsample parts of the draws, the permutation null (shuffled parts of the data, or
+    shuffles of the full data below 500 samples)."""
+
+    PHASES: ClassVar[dict[str, str]] = {
+        "_partition": "subsample",
+        "_null_partition": "perm",
+        "_permuted": "perm",
+    }
 
     def __init__(self, n: int) -> None:
         self.n = n
-        # Newer ksg computes the terms for k and 2k in one call (_terms_ks); older, one k a call.
-        self.name = "_terms_ks" if hasattr(ksg, "_terms_ks") else "_terms"
-        self.inner = getattr(ksg, self.name)
-        self.calls: list[tuple[str, int, float]] = []
+        self.inner = {name: getattr(ksg, name) for name in ("_terms_ks", *self.PHASES)}
+        self.phase = "full"
+        self.calls: list[tuple[str, float]] = []
 
     def __enter__(self):
         def timed(*args, **kwargs):
             t = clock()
-            out = self.inner(*args, **kwargs)
-            self.calls.append((len(args[3]), clock() - t))  # args[3]: x
+            out = self.inner["_terms_ks"](*args, **kwargs)
+            self.calls.append((self.phase, clock() - t))
             return out
 
-        setattr(ksg, self.name, timed)
+        def in_phase(name):
+            def run(*args, **kwargs):
+                self.phase = self.PHASES[name]
+                try:
+                    return self.inner[name](*args, **kwargs)
+                finally:
+                    self.phase = "full"
+
+            return run
+
+        ksg._terms_ks = timed
+        for name in self.PHASES:
+            setattr(ksg, name, in_phase(name))
         return self
 
     def __exit__(self, *exc):
-        setattr(ksg, self.name, self.inner)
+        for name, fn in self.inner.items():
+            setattr(ksg, name, fn)
 
     def table(self) -> dict[str, tuple[int, float]]:
-        """Calls and seconds by kind: the full data (k and 2k; older ksg: two calls, the first
-        and the last of full size), the subsample parts, the permutations."""
-        full_size = [i for i, (size, _) in enumerate(self.calls) if size == self.n]
-        full = {full_size[0]} | ({full_size[-1]} if self.name == "_terms" else set())
+        """Calls and seconds by kind: full, subsample, perm."""
         out: dict[str, tuple[int, float]] = {}
-        for i, (size, sec) in enumerate(self.calls):
-            kind = "full" if i in full else ("subsample" if size < self.n else "perm")
+        for kind, sec in self.calls:
             c, s = out.get(kind, (0, 0.0))
             out[kind] = (c + 1, s + sec)
         return out
@@ -157,7 +174,7 @@ def part_full(args):
     t_full = float(np.median(times))
     print(
         f"bayesmi estimate, default draws ({r.draws_nats.shape[1]} draws, "
-        f"{len(r.extras.get('null_draws_nats', []))} permutations): {t_full:8.2f} s  "
+        f"{len(r.extras.get('null_draws_nats', []))} null draws): {t_full:8.2f} s  "
         f"mean {r.mean:.4f} sd {r.sd:.4f}  {load()}  (runs: {', '.join(f'{s:.1f}' for s in times)})"
     )
     print(f"speed against scikit-learn's point value: {t_sk / t_full:.3f}x")

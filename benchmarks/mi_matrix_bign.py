@@ -31,9 +31,9 @@ import sys
 SETTINGS = {
     "ksg": {"n_draws": 12, "n_permutations": 0},
     "bins": {},
-    "gmm": {"n_bootstrap": 10},
+    "gmm": {"n_draws": 10},
     # The count chosen on all the data instead of a 20,000-row subsample, to compare with "gmm".
-    "gmm_full_selection": {"n_bootstrap": 10, "select_subsample": None},
+    "gmm_full_selection": {"n_draws": 10, "select_subsample": None},
 }
 
 CHILD = r"""

@@ -48,7 +48,7 @@ import bayesmi as bm
 #: Kept small so that 496 pairs take minutes, not hours (stated in docs/matrix.md).
 SETTINGS = {
     "ksg": {"n_draws": 30, "n_permutations": 0},
-    "gmm": {"n_bootstrap": 10},
+    "gmm": {"n_draws": 10},
 }
 
 

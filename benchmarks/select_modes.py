@@ -59,7 +59,7 @@ def run(case, mode, reps, n, n_bootstrap):
             x, y, mi_true = sample(case, n, seed=10_000 + rep)
             t = time.perf_counter()
             r = bm.estimate(
-                x, y, method="gmm", seed=rep, n_bootstrap=n_bootstrap, select=mode, progress=False
+                x, y, method="gmm", seed=rep, n_draws=n_bootstrap, select=mode, progress=False
             )
             seconds = time.perf_counter() - t
             lo, hi = r.hdi(0.9)

@@ -13,12 +13,19 @@ matplotlib.use("Agg")
 DATA_SEED_OFFSET = int(os.environ.get("BAYESMI_TEST_DATA_SEED", "0") or 0)
 
 
+_depth = [0]  # samplers call samplers (transformed_gaussian calls correlated_gaussian): mix once
+
+
 def _reseeded(fn, offset: int):
     def wrapper(*args, **kwargs):
         seed = kwargs.get("seed")
-        if seed is not None:
+        if seed is not None and _depth[0] == 0:
             kwargs["seed"] = int(np.random.SeedSequence([seed, offset]).generate_state(1)[0])
-        return fn(*args, **kwargs)
+        _depth[0] += 1
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            _depth[0] -= 1
 
     wrapper.__wrapped__ = fn
     return wrapper

@@ -31,13 +31,13 @@ def test_unknown_parameter():
 
 
 def test_estimator_class_api():
-    est = bm.GMMMI(n_bootstrap=7, seed=3)
-    assert est.get_params()["n_bootstrap"] == 7
-    est.set_params(n_bootstrap=5)
-    assert est.n_bootstrap == 5
+    est = bm.GMMMI(n_draws=7, seed=3)
+    assert est.get_params()["n_draws"] == 7
+    est.set_params(n_draws=5)
+    assert est.n_draws == 5
     with pytest.raises(TypeError, match="unknown parameter 'nope'"):
         est.set_params(nope=1)
-    assert "GMMMI(n_bootstrap=5" in repr(est)
+    assert "GMMMI(n_draws=5" in repr(est)
 
 
 def test_methods_table():
@@ -47,7 +47,7 @@ def test_methods_table():
 
 def test_front_door_equals_class_and_takes_any_array_type():
     x, y, _ = truth.correlated_gaussian(0.6, n=300, seed=4)
-    kw = {"n_bootstrap": 5, "seed": 9, "progress": False}
+    kw = {"n_draws": 5, "seed": 9, "progress": False}
     ref = bm.GMMMI(**kw).estimate(x, y)
     assert np.array_equal(bm.estimate(x, y, method="gmm", **kw).draws_nats, ref.draws_nats)
     from_pandas = bm.estimate(pd.Series(x[:, 0]), pd.DataFrame(y), **kw)
@@ -59,7 +59,7 @@ def test_front_door_equals_class_and_takes_any_array_type():
 
 def test_units_on_request():
     x, y, _ = truth.correlated_gaussian(0.6, n=300, seed=4)
-    r = bm.estimate(x, y, units="bits", n_bootstrap=5, seed=0, progress=False)
+    r = bm.estimate(x, y, units="bits", n_draws=5, seed=0, progress=False)
     assert r.units == "bits"
     assert r.mean == pytest.approx(r.draws_nats.mean() / np.log(2))
 

@@ -17,7 +17,7 @@ from bayesmi.tables import load_table, select_columns
 @pytest.fixture
 def table_files(tmp_path):
     x, y, mi_true = truth.correlated_gaussian(0.6, 1000, dim=2, seed=0)
-    z = np.random.default_rng(1).standard_normal(1000)
+    z = truth.rng(seed=1).standard_normal(1000)
     df = pd.DataFrame({"f1_0": x[:, 0], "f1_1": x[:, 1], "f2_0": y[:, 0], "f2_1": y[:, 1], "z": z})
     csv = tmp_path / "d.csv"
     df.to_csv(csv, index=False)
@@ -70,13 +70,13 @@ def test_estimate_same_as_python(table_files, capsys):
             "3",
             "--no-progress",
             "--param",
-            "n_bootstrap=5",
+            "n_draws=5",
             "--bits",
         ]
     )
     text = capsys.readouterr().out
     df = load_table(table_files["npz"])
-    r = bm.estimate(df[["a_0", "a_1"]], df[["b_0", "b_1"]], seed=3, n_bootstrap=5, progress=False)
+    r = bm.estimate(df[["a_0", "a_1"]], df[["b_0", "b_1"]], seed=3, n_draws=5, progress=False)
     assert str(r.to("bits")) in text
 
 
@@ -96,7 +96,7 @@ def test_conditional_and_kl(table_files, capsys):
                 "0",
                 "--no-progress",
                 "--param",
-                "n_bootstrap=5",
+                "n_draws=5",
             ]
         )
         == 0
@@ -115,7 +115,7 @@ def test_conditional_and_kl(table_files, capsys):
                 "0",
                 "--no-progress",
                 "--param",
-                "n_bootstrap=5",
+                "n_draws=5",
             ]
         )
         == 0
@@ -160,7 +160,7 @@ def bad_files(tmp_path):
         ("good", ["--x", "a", "--y", "b", "--bogus"], 2, "No such option '--bogus'"),
         ("words", ["--x", "a", "--y", "c"], 1, "column 'c' (--y) is not numeric"),
         ("nan", ["--x", "a", "--y", "b"], 1, "column 'b' (--y) has missing or NaN values"),
-        ("good", ["--x", "a", "--y", "b", "--param", "n_bootstrap=-3"], 1, "n_bootstrap"),
+        ("good", ["--x", "a", "--y", "b", "--param", "n_draws=-3"], 1, "n_draws"),
         ("good", ["--x", "a", "--y", "b", "--param", "colour=1"], 1, "no parameter(s) ['colour']"),
     ],
 )
@@ -215,7 +215,7 @@ def test_select_columns_keeps_order_without_repeats():
 # -- issue 18, part 4: never a traceback, every message names the argument ---------------------
 @pytest.fixture
 def odd_files(tmp_path):
-    rng = np.random.default_rng(4)
+    rng = truth.rng(seed=4)
     good = pd.DataFrame({"a": rng.standard_normal(200), "b": rng.standard_normal(200)})
     files = {"good": tmp_path / "good.csv"}
     good.to_csv(files["good"], index=False)
@@ -263,7 +263,7 @@ def odd_files(tmp_path):
 def test_odd_input_one_line_and_exit_code(odd_files, capsys, case, argv, code, message):
     argv = [str(odd_files["blocked"]) + "/r.nc" if a == "BLOCKED/r.nc" else a for a in argv]
     # gmm, the default method, with a cheap bootstrap; bayes_gmm fails at its input check.
-    cheap = [] if "--method" in argv else ["--param", "n_bootstrap=2"]
+    cheap = [] if "--method" in argv else ["--param", "n_draws=2"]
     rc = main(["estimate", str(odd_files[case]), "-q", *argv, *cheap])
     err = capsys.readouterr().err
     lines = err.strip().splitlines()
@@ -279,8 +279,8 @@ def test_report_on_foreign_files_is_one_line(odd_files, tmp_path, capsys):
     foreign = tmp_path / "foreign.nc"
     xr.Dataset({"t": ("time", np.arange(3.0))}).to_netcdf(foreign)
     matrix = tmp_path / "m.nc"
-    frame = pd.DataFrame(np.random.default_rng(0).standard_normal((100, 3)), columns=list("abc"))
-    bm.mi_matrix(frame, method="bins", seed=0, progress=False, n_bootstrap=5).save(matrix)
+    frame = pd.DataFrame(truth.rng(seed=0).standard_normal((100, 3)), columns=list("abc"))
+    bm.mi_matrix(frame, method="bins", seed=0, progress=False, n_draws=5).save(matrix)
     for path, message in [
         (foreign, "is not a bayesmi result file: it is a netCDF file of another kind"),
         (matrix, "a saved MIMatrix (load it with bm.load_matrix)"),
@@ -309,7 +309,7 @@ def test_report_of_files_with_one_stem_keeps_both(table_files, tmp_path, capsys)
     x, y, _ = truth.correlated_gaussian(0.5, 300, seed=0)
     for sub, seed in (("a", 0), ("b", 1)):
         (tmp_path / sub).mkdir()
-        bm.estimate(x, y, method="bins", seed=seed, progress=False, n_bootstrap=5).save(
+        bm.estimate(x, y, method="bins", seed=seed, progress=False, n_draws=5).save(
             tmp_path / sub / "r.nc"
         )
     rc = main(["report", str(tmp_path / "a" / "r.nc"), str(tmp_path / "b" / "r.nc"), "-q",
@@ -323,7 +323,7 @@ def test_bool_column_is_binned_by_value(tmp_path, capsys):
     x, y, _ = truth.correlated_gaussian(0.6, 2000, seed=3)
     path = tmp_path / "b.csv"
     pd.DataFrame({"flag": x[:, 0] > 0, "y": y[:, 0]}).to_csv(path, index=False)
-    cheap = ["--param", "n_permutations=0", "--param", "n_bootstrap=50"]
+    cheap = ["--param", "n_permutations=0", "--param", "n_draws=50"]
     rc = main(["estimate", str(path), "--x", "flag", "--y", "y", "--method", "bins", "-q",
                "--seed", "0", *cheap])  # fmt: skip
     assert rc == 0

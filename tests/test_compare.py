@@ -9,7 +9,7 @@ from bayesmi import truth
 from bayesmi.compare import _overlap
 from bayesmi.result import MIResult
 
-FAST = {"gmm": {"n_bootstrap": 10}, "ksg": {"n_permutations": 0}}
+FAST = {"gmm": {"n_draws": 10}, "ksg": {"n_permutations": 0}}
 
 
 def test_methods_agree_on_a_gaussian():
@@ -39,7 +39,7 @@ def test_heavy_tails_are_named_when_methods_disagree():
     # A bivariate Student-t with 1.5 degrees of freedom: equal-width bins put nearly every
     # point in one bin, and the binning estimate falls far below the k-NN one. Binned, the MI
     # is a lower bound, so that is no conflict, but the comparison says how far below it lies.
-    rng = np.random.default_rng(0)
+    rng = truth.rng(seed=0)
     t = rng.standard_t(1.5, size=(2000, 2))
     x, y = t[:, :1], t[:, :1] + 0.3 * t[:, 1:]
     c = bm.compare(
@@ -58,7 +58,7 @@ def test_heavy_tails_are_named_when_methods_disagree():
 def test_few_samples_and_dimension_are_named():
     from bayesmi.compare import _causes
 
-    rng = np.random.default_rng(1)
+    rng = truth.rng(seed=1)
     x, y = rng.standard_normal((300, 4)), rng.standard_normal((300, 4))
     r = {"ksg": MIResult(np.full((1, 3), 0.1), kind="subsample", method="ksg")}
     causes, facts = _causes(r, x, y, None, {"ksg"})
@@ -89,7 +89,7 @@ def test_bad_arguments():
 
 def test_round_trip_estimate_save_load_report_compare(tmp_path):
     x, y, _ = truth.correlated_gaussian(0.6, 1200, seed=3)
-    r = bm.estimate(x, y, method="gmm", seed=0, progress=False, n_bootstrap=10)
+    r = bm.estimate(x, y, method="gmm", seed=0, progress=False, n_draws=10)
     back = bm.load(r.save(tmp_path / "r.nc"))
     np.testing.assert_array_equal(back.draws_nats, r.draws_nats)
     assert back.provenance == r.provenance and back.model.n_components == r.model.n_components

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy.special import ndtri
 
-from bayesmi import copula
+from bayesmi import copula, truth
 from bayesmi.exceptions import BayesMIWarning
 
 
@@ -18,7 +18,7 @@ def test_exact_values_of_small_inputs():
 
 
 def test_each_column_holds_the_n_scores_and_sums_to_zero():
-    rng = np.random.default_rng(0)
+    rng = truth.rng(seed=0)
     a = rng.standard_normal((501, 3)) ** 3
     s = copula.normal_scores(a)
     expected = ndtri((np.arange(1, 502) - 0.5) / 501)
@@ -29,7 +29,7 @@ def test_each_column_holds_the_n_scores_and_sums_to_zero():
 
 @pytest.mark.parametrize("f", [np.exp, lambda a: a**3, np.arctan, lambda a: 5 * a - 2])
 def test_invariant_under_strictly_increasing_maps(f):
-    rng = np.random.default_rng(1)
+    rng = truth.rng(seed=1)
     a = rng.standard_normal((400, 2))
     np.testing.assert_array_equal(copula.normal_scores(f(a)), copula.normal_scores(a))
 
@@ -55,7 +55,7 @@ def test_a_few_ties_do_not_warn_and_the_fraction_is_stated():
 
 
 def test_counts_as_weights_equal_the_scores_of_the_resample():
-    rng = np.random.default_rng(2)
+    rng = truth.rng(seed=2)
     a = rng.standard_normal(50)
     counts = np.bincount(rng.integers(0, 50, 50), minlength=50)
     weighted = copula.normal_scores(a, weights=counts, warn_ties=False)
@@ -85,7 +85,7 @@ def test_check_marginals_names_the_option():
 # -- the marginals= option of ksg and gmm ---------------------------------------------------------
 @pytest.mark.parametrize(
     ("method", "kw"),
-    [("ksg", {"n_draws": 60, "n_permutations": 0}), ("gmm", {"n_bootstrap": 20})],
+    [("ksg", {"n_draws": 60, "n_permutations": 0}), ("gmm", {"n_draws": 20})],
 )
 def test_copula_marginals_recover_a_transformed_gaussian(method, kw):
     import bayesmi as bm
@@ -107,7 +107,7 @@ def test_copula_marginals_are_invariant_to_monotone_maps():
     from bayesmi import truth
 
     x, y, _ = truth.correlated_gaussian(0.6, 600, seed=41)
-    kw = {"method": "gmm", "marginals": "copula", "n_bootstrap": 5, "seed": 1, "progress": False}
+    kw = {"method": "gmm", "marginals": "copula", "n_draws": 5, "seed": 1, "progress": False}
     a = bm.estimate(x, y, **kw)
     b = bm.estimate(np.exp(x), y**3, **kw)
     np.testing.assert_array_equal(a.draws_nats, b.draws_nats)
@@ -119,16 +119,51 @@ def test_copula_marginals_keep_a_categorical_y():
 
     x, labels, _ = truth.discrete_uniform_shift(600, seed=42)
     warnings.simplefilter("ignore", bm.HighMIWarning)  # k to 2k at n = 600; not the point here
-    r = bm.estimate(np.exp(x), labels, method="ksg", discrete_y=True, marginals="copula", seed=0,
+    r = bm.estimate(np.exp(x), labels, method="ksg", categorical=True, marginals="copula", seed=0,
                     progress=False, n_draws=20, n_permutations=0)  # fmt: skip
-    s = bm.estimate(x, labels, method="ksg", discrete_y=True, marginals="copula", seed=0,
+    s = bm.estimate(x, labels, method="ksg", categorical=True, marginals="copula", seed=0,
                     progress=False, n_draws=20, n_permutations=0)  # fmt: skip
     np.testing.assert_array_equal(r.draws_nats, s.draws_nats)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", bm.CoverageWarning)
         g = bm.estimate(np.exp(x), labels, method="gmm", categorical=True, marginals="copula",
-                        n_bootstrap=4, seed=0, progress=False)  # fmt: skip
+                        n_draws=4, seed=0, progress=False)  # fmt: skip
     assert g.quantity == "mi" and np.isfinite(g.draws_nats).all()
+
+
+def test_margin_shape_reads_tails_and_skew():
+    # Quantiles of 20,000 draws: each figure within ~0.03 of its population value (sd ~0.01,
+    # so a false alarm needs a 3-sd excursion of a bound set 0.05+ away: below 1e-4).
+    rng = truth.rng(seed=43)
+    g = rng.standard_normal(20_000)
+    tail, skew = copula.margin_shape(g)
+    assert abs(tail - 1.0) < 0.05 and abs(skew) < 0.05
+    tail, skew = copula.margin_shape(np.exp(g))  # log-normal: heavy right tail, skewed
+    assert tail > 1.8 and skew > 0.5  # population: 2.02 and 0.57
+    tail, skew = copula.margin_shape(rng.standard_t(3, 20_000))  # population tail 1.72
+    assert 1.5 < tail < 2.0 and abs(skew) < 0.05
+    tail, skew = copula.margin_shape(np.concatenate([g[:10_000] - 2, g[10_000:] + 2]))
+    assert tail < 0.9  # a bimodal margin: light tails relative to its interquartile range
+    assert copula.margin_shape(np.r_[np.zeros(800), np.arange(200.0)])[0] == np.inf
+
+
+def test_auto_marginals_score_the_heavy_tailed_and_skewed_columns_only():
+    import bayesmi as bm
+
+    x, y, _ = truth.correlated_gaussian(0.6, 1500, seed=44)
+    data = np.column_stack([np.exp(x), x**3, x, np.sign(x) * np.abs(x) ** 0.5])
+    # Population tails: 2.5, 7.9, 1.0, 0.56; skews 0.57, 0, 0, 0. At n = 1500 a normal column's
+    # tail reads 1.0 +- 0.05 (TAIL_MAX = 1.2 is 4 sds away) and a log-normal's 2.0+.
+    np.testing.assert_array_equal(copula.auto_columns(data), [True, True, False, False])
+    scored = copula.scores_of([data, y, None], caller="t", auto=True)
+    np.testing.assert_array_equal(scored[0][:, 2:], data[:, 2:])
+    np.testing.assert_array_equal(scored[0][:, :2], copula.normal_scores(data[:, :2]))
+    assert scored[1] is y and scored[2] is None
+    # gmm with "auto" on (exp(x), y) is gmm with "raw" on (scores of exp(x), y): y stays raw.
+    kw = {"method": "gmm", "n_draws": 5, "seed": 1, "progress": False, "n_permutations": 0}
+    a = bm.estimate(np.exp(x), y, marginals="auto", **kw)
+    b = bm.estimate(copula.normal_scores(np.exp(x)), y, marginals="raw", **kw)
+    np.testing.assert_array_equal(a.draws_nats, b.draws_nats)
 
 
 @pytest.mark.parametrize("method", ["ksg", "gmm"])

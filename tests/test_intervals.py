@@ -24,7 +24,7 @@ def _az_hdi(draws, prob):
 
 
 def test_force_zero_start_is_minimal_and_agrees_with_arviz():
-    rng = np.random.default_rng(0)
+    rng = truth.rng(seed=0)
     for _ in range(300):
         n = int(rng.integers(3, 300))
         d = np.maximum(rng.normal(rng.uniform(-1, 3), 1, size=(1, n)), 0)
@@ -64,7 +64,7 @@ def test_few_draws_scale_makes_the_hdi_hold_its_level():
 
     c = intervals.few_draws_scale(50)
     assert 1.08 < c < 1.14  # 0.863 unwidened (the docstring's simulation)
-    rng = np.random.default_rng(99)
+    rng = truth.rng(seed=99)
     mass = []
     for _ in range(2000):
         start, width, x = intervals.hdi_bounds(c * rng.standard_normal(50), 0.9)
@@ -73,7 +73,7 @@ def test_few_draws_scale_makes_the_hdi_hold_its_level():
 
 
 def test_finish_never_negative_and_never_collapses_below_zero():
-    rng = np.random.default_rng(1)
+    rng = truth.rng(seed=1)
     raw = -0.03 + 0.02 * rng.standard_normal((1, 200))  # an estimate below the boundary
     d, info = intervals.finish(raw, -0.03, bias_nats=0.0)
     assert d.min() >= 0
@@ -84,7 +84,7 @@ def test_finish_never_negative_and_never_collapses_below_zero():
 
 
 def test_zero_rule_follows_the_p_value():
-    raw = 0.05 + 0.01 * np.random.default_rng(2).standard_normal((1, 100))
+    raw = 0.05 + 0.01 * truth.rng(seed=2).standard_normal((1, 100))
     kept, info = intervals.finish(raw, 0.05, p_value=0.02)
     assert not info["no_dependence_detected"] and MIResult(kept, "bootstrap").hdi()[0] > 0
     zeroed, info = intervals.finish(raw, 0.05, p_value=0.4)
@@ -119,9 +119,9 @@ def test_independence_test_is_level_alpha():
 
 
 FAST = {
-    "gmm": {"n_bootstrap": 20, "n_permutations": 20},
+    "gmm": {"n_draws": 20, "n_permutations": 20},
     "ksg": {"n_draws": 40, "n_permutations": 20},
-    "bins": {"n_bootstrap": 40, "n_permutations": 20},
+    "bins": {"n_draws": 40, "n_permutations": 20},
 }
 
 

@@ -42,7 +42,7 @@ def write_all(folder: Path, seed: int) -> list[Path]:
     r = result(seed)
     r.save(folder / "r.nc")
     frame = pd.DataFrame(np.random.default_rng(seed).standard_normal((60, 2)), columns=["a", "b"])
-    bm.mi_matrix(frame, method="bins", seed=0, progress=False, n_bootstrap=3).save(folder / "m.nc")
+    bm.mi_matrix(frame, method="bins", seed=0, progress=False, n_draws=3).save(folder / "m.nc")
     bm.report({"one": r}, folder / "p.html")
     return [folder / n for n in ("r.nc", "m.nc", "p.html", "p_one.nc", "p_summary.csv")]
 

@@ -11,6 +11,7 @@ torch = pytest.importorskip("torch")
 nn = torch.nn
 
 import bayesmi as bm  # noqa: E402
+from bayesmi import truth  # noqa: E402
 from bayesmi.estimators import REGISTRY  # noqa: E402
 from bayesmi.layers import LayerMI  # noqa: E402
 
@@ -20,7 +21,7 @@ FAST = {"method": "ksg", "noise_var": 0.0, "n_draws": 40}
 
 def gaussian(n, cov, seed):
     """Rows ~ N(0, cov), platform-independent: Cholesky factor times standard normals."""
-    rng = np.random.default_rng(seed)
+    rng = truth.rng(seed=seed)
     return rng.standard_normal((n, len(cov))) @ np.linalg.cholesky(np.asarray(cov)).T
 
 
@@ -139,7 +140,7 @@ def test_resample_indices_are_the_same_across_layers(method, monkeypatch):
         original = ksg_mod._partition
 
         def spy(data, quantity, k, algorithm, task):
-            _, seed = task
+            seed = task[1]  # (parts per split, the split's seed, first part, last part + 1)
             seen.append(np.random.default_rng(seed).permutation(len(data[0]))[:5])
             return original(data, quantity, k, algorithm, task)
 
@@ -155,7 +156,7 @@ def test_resample_indices_are_the_same_across_layers(method, monkeypatch):
             return counts
 
         monkeypatch.setattr(mod, "bootstrap_counts", spy)
-        kw = {"n_bootstrap": 4, "n_permutations": 0} if method == "bins" else {"n_bootstrap": 4}
+        kw = {"n_draws": 4, "n_permutations": 0} if method == "bins" else {"n_draws": 4}
         if method == "gmm":
             kw["n_components"] = 1
     aligned = sorted(n for n, c in REGISTRY.items() if c.aligned_draws)
@@ -275,7 +276,7 @@ def test_categorical_labels_with_gmm():
     u = gaussian(300, np.eye(2), seed=10)
     labels = (u[:, 0] > 0).astype(int)
     net = nn.Sequential(nn.Linear(2, 1))
-    r = bm.layer_mi(net, u, labels, method="gmm", noise_var=0.0, n_bootstrap=4, n_components=1)
+    r = bm.layer_mi(net, u, labels, method="gmm", noise_var=0.0, n_draws=4, n_components=1)
     assert r.kind == "bootstrap" and r.draws.shape[-1] == 4
     assert np.isfinite(r.draws).all()
 

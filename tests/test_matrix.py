@@ -97,7 +97,7 @@ def test_independent_pairs_are_not_flagged_dependent_pairs_are(ksg_matrix):
 
 def test_gmm_x_against_y_covers_the_truth(df):
     m = bm.mi_matrix(
-        df[["a", "d"]], df[["b", "e"]], method="gmm", seed=3, progress=False, n_bootstrap=20
+        df[["a", "d"]], df[["b", "e"]], method="gmm", seed=3, progress=False, n_draws=20
     )
     assert m.x_names == ["a", "d"] and m.y_names == ["b", "e"] and not m.symmetric
     table = m.to_dataframe()
@@ -162,7 +162,7 @@ def test_adding_a_column_leaves_other_pairs_unchanged(df):
 
 def wide(n=400, p=8, seed=3):
     """p columns sharing one factor: p (p - 1) / 2 pairs, enough for chunks of several pairs."""
-    rng = np.random.default_rng(seed)
+    rng = truth.rng(seed=seed)
     f = rng.standard_normal(n)
     data = 0.5 * f[:, None] + np.sqrt(0.75) * rng.standard_normal((n, p))
     return pd.DataFrame(data, columns=[f"v{i}" for i in range(p)])
@@ -220,13 +220,13 @@ def test_a_chunk_is_sent_only_its_columns():
 
 
 def test_each_pair_equals_a_single_estimate(df):
-    m = bm.mi_matrix(df.iloc[:400, :3], method="bins", seed=2, progress=False, n_bootstrap=30)
+    m = bm.mi_matrix(df.iloc[:400, :3], method="bins", seed=2, progress=False, n_draws=30)
     r = bm.estimate(
         df["a"].iloc[:400],
         df["c"].iloc[:400],
         method="bins",
         seed=pair_seed(2, "a", "c"),
-        n_bootstrap=30,
+        n_draws=30,
         progress=False,
     )
     np.testing.assert_array_equal(m.data["mi"].sel(x_var="a", y_var="c").values, r.draws_nats)
@@ -417,7 +417,7 @@ def test_a_failure_mid_chunk_loses_no_finished_pair(backend, tmp_path, request, 
 # -- mixture methods at large n ----------------------------------------------------------------
 def test_gmm_chooses_the_count_on_a_subsample(df):
     m = bm.mi_matrix(
-        df[["d"]], df[["e"]], method="gmm", seed=0, progress=False, n_bootstrap=8,
+        df[["d"]], df[["e"]], method="gmm", seed=0, progress=False, n_draws=8,
         select_subsample=500,
     )  # fmt: skip
     assert m.data["n_components"].values[0, 0] >= 1
@@ -464,10 +464,10 @@ def test_units_tables_files_and_plot(ksg_matrix, tmp_path):
 
 
 def test_numpy_input_names_and_adjust_p():
-    rng = np.random.default_rng(0)
+    rng = truth.rng(seed=0)
     x = rng.standard_normal((300, 2))
     y = rng.standard_normal(300)
-    m = bm.mi_matrix(x, y, method="bins", seed=0, progress=False, n_bootstrap=20)
+    m = bm.mi_matrix(x, y, method="bins", seed=0, progress=False, n_draws=20)
     assert m.x_names == ["x0", "x1"] and m.y_names == ["y0"]
     # Benjamini-Hochberg by hand: sorted p times m / rank, then the running minimum from above.
     p = np.array([0.01, 0.04, 0.03, 0.2])
@@ -524,6 +524,6 @@ def test_a_file_that_is_not_a_checkpoint_is_named(tmp_path, content):
         xr.Dataset({"t": ("time", np.arange(3.0))}).to_netcdf(path, engine="h5netcdf")
     else:
         path.write_bytes(content)
-    frame = pd.DataFrame(np.random.default_rng(0).standard_normal((100, 3)), columns=list("abc"))
+    frame = pd.DataFrame(truth.rng(seed=0).standard_normal((100, 3)), columns=list("abc"))
     with pytest.raises(ValueError, match=r"mi_matrix: checkpoint '.*ck.nc' is .*not a bayesmi che"):
         bm.mi_matrix(frame, method="bins", progress=False, checkpoint=path)

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from bayesmi import mixture
+from bayesmi import mixture, truth
 from bayesmi.mixture import GaussianMixtureModel
 
 
@@ -25,7 +25,7 @@ def test_logpdf_matches_scipy():
     from scipy.stats import multivariate_normal
 
     m = three_component()
-    u = np.random.default_rng(0).standard_normal((20, 2))
+    u = truth.rng(seed=0).standard_normal((20, 2))
     ref = np.log(
         sum(
             w * multivariate_normal(mu, c).pdf(u)
@@ -40,15 +40,15 @@ def test_logpdf_matches_scipy():
 @pytest.mark.parametrize("method", ["quadrature", "mc"])
 def test_gaussian_mi_closed_form(rho, method):
     g = gaussian([[1, rho], [rho, 1]])
-    value, err = mixture.mi(g, 1, method=method, rng=np.random.default_rng(1))
-    truth = -0.5 * np.log(1 - rho**2)  # Cover & Thomas example 8.5.1
+    value, err = mixture.mi(g, 1, method=method, rng=truth.rng(seed=1))
+    exact = -0.5 * np.log(1 - rho**2)  # Cover & Thomas example 8.5.1
     # For a single Gaussian log p(x,y)/p(x)p(y) is quadratic: quadrature is exact, and Monte
     # Carlo is within a few of its own standard errors.
-    assert abs(value - truth) < max(4 * err, 1e-12)
+    assert abs(value - exact) < max(4 * err, 1e-12)
 
 
 def test_multivariate_gaussian_mi_matches_formula():
-    rng = np.random.default_rng(3)
+    rng = truth.rng(seed=3)
     a = rng.standard_normal((5, 5))
     cov = a @ a.T + np.eye(5)
     value, err = mixture.mi(gaussian(cov), 2, method="mc", rng=rng, n_samples=200_000)
@@ -58,7 +58,7 @@ def test_multivariate_gaussian_mi_matches_formula():
 def test_quadrature_agrees_with_monte_carlo_on_a_mixture():
     m = three_component()
     q, q_err = mixture.mi(m, 1, method="quadrature")
-    mc, mc_err = mixture.mi(m, 1, method="mc", rng=np.random.default_rng(2), n_samples=2_000_000)
+    mc, mc_err = mixture.mi(m, 1, method="mc", rng=truth.rng(seed=2), n_samples=2_000_000)
     assert abs(q - mc) < 4 * mc_err + q_err
     assert q_err < 2e-3
 
@@ -66,7 +66,7 @@ def test_quadrature_agrees_with_monte_carlo_on_a_mixture():
 def test_mc_error_is_honest():
     # The reported standard error matches the spread of repeated estimates (within 30%).
     m = three_component()
-    rng = np.random.default_rng(5)
+    rng = truth.rng(seed=5)
     runs = [mixture.mi(m, 1, method="mc", rng=rng, n_samples=5000) for _ in range(200)]
     values, errs = np.array(runs).T
     assert 0.7 < values.std() / errs.mean() < 1.3
@@ -96,7 +96,7 @@ def test_categorical_mi_of_separated_classes_is_class_entropy():
 
 def test_sample_moments():
     m = three_component()
-    s = m.sample(400_000, np.random.default_rng(0))
+    s = m.sample(400_000, truth.rng(seed=0))
     mean = m.weights @ m.means
     np.testing.assert_allclose(s.mean(0), mean, atol=0.01)
 

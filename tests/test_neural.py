@@ -173,7 +173,7 @@ def test_infonce_ceiling_warns_and_smile_passes_it():
 
 
 def test_independence_interval_reaches_zero():
-    rng = np.random.default_rng(4)
+    rng = truth.rng(seed=4)
     x, y = rng.standard_normal((1000, 2)), rng.standard_normal((1000, 2))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", bm.ConvergenceWarning)
@@ -245,7 +245,7 @@ def test_digits_pairs_approach_class_entropy():
     p = np.bincount(labels) / len(labels)
     h_class = float(-(p * np.log(p)).sum())
     assert h_class == pytest.approx(2.3024, abs=1e-4)
-    rng = np.random.default_rng(0)
+    rng = truth.rng(seed=0)
     partner = np.empty(len(labels), dtype=int)
     for c in range(10):
         idx = np.flatnonzero(labels == c)
@@ -327,7 +327,7 @@ def test_bad_inputs():
         bm.NeuralMI(x_encoder="conv").estimate(x, y)
     with pytest.raises(ValueError, match=r"y_encoder='shared' needs x and y of one shape"):
         bm.NeuralMI(y_encoder="shared").estimate(np.hstack([x, y]), y)
-    images = np.random.default_rng(0).random((50, 1, 4, 4))
+    images = truth.rng(seed=0).random((50, 1, 4, 4))
     images[0, 0, 0, 0] = np.inf
     with pytest.raises(ValueError, match=r"NeuralMI: x contains NaN or inf"):
         est.estimate(images, y[:50])
@@ -380,7 +380,7 @@ def test_low_level_pieces_train_and_evaluate():
 
     x, y, mi = truth.correlated_gaussian(0.8, 800, seed=11)
     source = ArraySource(torch.tensor(x).float(), torch.tensor(y).float(), torch.device("cpu"))
-    splits = make_splits(800, 2, 0.2, 0.2, np.random.default_rng(0))
+    splits = make_splits(800, 2, 0.2, 0.2, truth.rng(seed=0))
     assert splits.train.shape == (2, 480) and splits.test.shape == (2, 160)
     for e in range(2):  # each member's parts are disjoint and cover the data
         parts = np.concatenate([splits.train[e], splits.valid[e], splits.test[e]])
@@ -402,7 +402,7 @@ def test_low_level_pieces_train_and_evaluate():
     # One member as an ordinary module scores like its slice of the ensemble.
     m0 = trained.ensemble.member(0)
     xb, yb = source.get(splits.test[:, :16])
-    cols = negative_columns(16, 15, np.random.default_rng(0))
+    cols = negative_columns(16, 15, truth.rng(seed=0))
     with torch.no_grad():
         whole = trained.ensemble(xb, yb, cols)
         alone = m0(xb[0], yb[0], cols)
@@ -412,7 +412,7 @@ def test_low_level_pieces_train_and_evaluate():
 @pytest.mark.parametrize(("scale", "offset"), [(1e-99, 0.0), (1e99, 0.0), (1.0, 1e6)])
 def test_float32_keeps_tiny_huge_and_offset_vectors(scale, offset):
     # Issue 18, 2.3: at a scale of 1e-99 the cast to float32 made x all zeros (MI 0.000 +- 0).
-    x = np.random.default_rng(0).standard_normal((300, 2))
+    x = truth.rng(seed=0).standard_normal((300, 2))
     est = bm.NeuralMI()
     ref = est._array(x, "x", None)
     out = est._array(x * scale + offset, "x", None)

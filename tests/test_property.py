@@ -17,11 +17,11 @@ from bayesmi.estimators import REGISTRY  # noqa: E402
 
 #: Cheap settings: a finite result is all these tests ask for.
 CHEAP = {
-    "gmm": {"n_bootstrap": 2, "max_components": 2},
+    "gmm": {"n_draws": 2, "max_components": 2},
     "ksg": {"n_draws": 4, "n_permutations": 0},
-    "bins": {"n_bootstrap": 3, "n_permutations": 0},
+    "bins": {"n_draws": 3, "n_permutations": 0},
     "gcmi": {"n_draws": 20},
-    "bayes_gmm": {"draws": 20, "tune": 20, "chains": 1, "max_components": 1},
+    "bayes_gmm": {"n_draws": 20, "tune": 20, "chains": 1, "max_components": 1},
     "neural": {"n_critics": 1, "max_iterations": 20, "eval_every": 10},
     "latent": {"n_repeats": 1, "max_epochs": 2},
 }

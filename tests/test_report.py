@@ -14,11 +14,9 @@ from bayesmi.result import MIResult
 @pytest.fixture(scope="module")
 def results():
     x, y, _ = truth.correlated_gaussian(0.6, 600, seed=0)
-    a = bm.estimate(x, y, seed=0, n_bootstrap=8, progress=False)
+    a = bm.estimate(x, y, seed=0, n_draws=8, progress=False)
     b = bm.estimate(x, y, method="ksg", seed=0, progress=False, n_draws=20, n_permutations=4)
-    c = MIResult(
-        np.random.default_rng(0).normal(0.2, 0.02, (2, 50)), kind="posterior", method="mcmc"
-    )
+    c = MIResult(truth.rng(seed=0).normal(0.2, 0.02, (2, 50)), kind="posterior", method="mcmc")
     return {"gmm": a, "ksg": b, "chains": c}
 
 

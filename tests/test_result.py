@@ -10,7 +10,7 @@ from bayesmi.result import MIResult
 
 
 def make(kind="bootstrap", chains=1):
-    draws = np.random.default_rng(0).normal(0.5, 0.05, size=(chains, 400))
+    draws = np.random.default_rng(0).normal(0.5, 0.05, size=(chains, 400))  # repr is pinned
     return MIResult(
         draws_nats=draws,
         kind=kind,

@@ -6,9 +6,10 @@ import pytest
 import torch
 
 import bayesmi as bm
+from bayesmi import truth, validation
 from bayesmi.validation import check_array, check_labels, check_paired
 
-rng = np.random.default_rng(0)
+rng = truth.rng(seed=0)
 X = rng.standard_normal((50, 2))
 Y = rng.standard_normal(50)
 
@@ -119,9 +120,9 @@ def test_front_door_names_the_estimator():
 X2 = rng.standard_normal((200, 2))
 Y2 = rng.standard_normal(200)
 FAST_METHOD = {
-    "gmm": {"n_bootstrap": 10},
+    "gmm": {"n_draws": 10},
     "ksg": {"n_draws": 20, "n_permutations": 0},
-    "bins": {"n_bootstrap": 20, "n_permutations": 0},
+    "bins": {"n_draws": 20, "n_permutations": 0},
 }
 
 
@@ -180,3 +181,23 @@ def test_seed_and_n_jobs_named(kw, err, match):
         bm.estimate(X, Y, method="bins", progress=False, **kw)
     with pytest.raises(err, match=match):
         bm.BinsMI(progress=False, **kw).estimate(X, Y)
+
+
+def test_repeated_fraction_counts_whole_rows():
+    # Rows count as repeated only when every column repeats together: the first column's
+    # repeats are candidates, not the answer.
+    x = np.array([[0.0, 1.0], [0.0, 2.0], [0.0, 1.0], [3.0, 4.0], [5.0, 6.0]])
+    y = np.array([1.0, 1.0, 1.0, 2.0, 3.0])
+    assert validation.repeated_fraction(x, y, None) == pytest.approx(2 / 5)
+    assert validation.repeated_fraction(x, 1.0 + np.arange(5.0), None) == 0.0
+    rng = np.random.default_rng(0)
+    assert validation.repeated_fraction(rng.standard_normal((1000, 3)), None) == 0.0
+
+
+def test_deterministic_share_past_the_first_look():
+    # From 2,000 rows a seeded subset of 1,000 rules a direction out before the full search:
+    # y = 2x + 1 still reads as a function (share 1), independent data read 0.
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((5000, 1))
+    assert validation.deterministic_share(x, 2 * x + 1) == 1.0
+    assert validation.deterministic_share(x, rng.standard_normal((5000, 1))) == 0.0

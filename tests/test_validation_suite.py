@@ -40,7 +40,7 @@ def test_student_t_tends_to_the_gaussian():
 def test_mixture_quadrature_matches_monte_carlo():
     model = mixture_model()
     value_mc, se = mixture.mi(model, 1, method="mc", n_samples=4_000_000,
-                              rng=np.random.default_rng(3))  # fmt: skip
+                              rng=truth.rng(seed=3))  # fmt: skip
     case = get_cases("mixture_x")[0]
     assert abs(case.truth_nats - value_mc) < 4 * se + 2e-4
     assert se < 1e-3
@@ -59,7 +59,9 @@ def test_discrete_uniform_exact_value():
 
 @pytest.mark.parametrize("name", sorted(truth.TRANSFORMS))
 def test_transforms_are_strictly_increasing(name):
-    grid = np.linspace(-8, 8, 100_001)
+    # +-6 sds (the panel's samples stay inside: P(|x| > 6) = 2e-9): beyond it the uniform's
+    # Phi(x) steps by less than a float's resolution at 1.
+    grid = np.linspace(-6, 6, 100_001)
     assert np.all(np.diff(truth.TRANSFORMS[name](grid)) > 0)
 
 
@@ -69,7 +71,7 @@ def test_mi_is_invariant_under_the_transforms():
     import bayesmi as bm
 
     x, y, mi_true = truth.correlated_gaussian(0.6, 2000, seed=4)
-    kw = dict(method="bins", seed=0, progress=False, n_permutations=0, n_bootstrap=20)
+    kw = dict(method="bins", seed=0, progress=False, n_permutations=0, n_draws=20)
     ref = bm.estimate(x, y, **kw)
     for fx, fy in [("exp", "half_cube"), ("asinh", "wiggly")]:
         xt, yt, mi_t = truth.transformed_gaussian(0.6, 2000, fx=fx, fy=fy, seed=4)
@@ -133,11 +135,13 @@ def test_suite_runs_end_to_end(tmp_path):
     for col in ("cover50", "cover90", "cover95"):
         assert got[col].drop("sklearn").between(0, 1).all()
         assert got.loc["sklearn", col].isna().all()  # a point estimate has no interval
-    # scikit-learn's KSG and bayesmi's ksg core agree on the same data (both k = 3)
+    # Both KSGs ran on every data set. (Their values are not compared here: the suite runs ksg
+    # as users get it, on normal scores (marginals="auto"), and scikit-learn on the raw values;
+    # the cores agree to 0.01 nats on the same values: test_ksg.py, test_matches_scikit_learn.)
     ks = results[results["method"].isin(["ksg", "sklearn"])].pivot_table(
         index=["case", "rep"], columns="method", values="estimate"
     )
-    np.testing.assert_allclose(ks["ksg"], ks["sklearn"], atol=0.02)
+    assert ks.shape == (4, 2) and np.isfinite(ks.to_numpy()).all()
     # estimates are near the truth at n = 200 (a loose check: these are two data sets)
     assert (summary["rmse_nats"] < 0.3).all()
     pooled = pooled_coverage(summary)
@@ -193,7 +197,7 @@ def test_head_to_head_uses_only_the_data_sets_both_ran():
 def test_discrete_cases_use_each_method_discrete_option():
     case = get_cases("discrete_uniform5")[0]
     assert M.settings_for("gmm", "small", case) == {"categorical": True}
-    assert M.settings_for("ksg", "small", case) == {"discrete_y": True}
+    assert M.settings_for("ksg", "small", case) == {"categorical": True}
 
 
 def test_panel_table_lists_every_case_with_its_source():

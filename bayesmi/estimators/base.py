@@ -6,6 +6,7 @@ import functools
 import hashlib
 import inspect
 import platform
+import warnings
 from importlib import metadata
 from typing import Any, ClassVar
 
@@ -16,12 +17,15 @@ from bayesmi.resampling import run_parallel, spawn_seeds
 from bayesmi.result import MIResult
 
 __all__ = [
+    "CORE_PACKAGES",
     "REGISTRY",
     "Estimator",
     "MixtureVerbs",
+    "check_method_params",
     "cite",
     "data_hash",
     "get_estimator",
+    "package_versions",
     "register",
 ]
 
@@ -52,10 +56,13 @@ def check_method_params(
     caller: str,
     own: tuple[str, ...] = (),
     own_hint: str = "",
+    stacklevel: int = 3,
 ) -> type[Estimator]:
     """The class registered under ``method``, once ``params`` are known to be its
     hyperparameters and none of ``own`` (those the caller sets itself; ``own_hint`` says why,
-    after the list of them)."""
+    after the list of them). An old name of a renamed parameter (``cls.renamed``) is accepted
+    with a ``FutureWarning`` (``stacklevel`` as for a warning issued here); the class's
+    constructor takes it too."""
     if not isinstance(method, str) or method not in REGISTRY:
         raise ValueError(
             f"{caller}: method must be one of {sorted(REGISTRY)}, got {method!r}. "
@@ -66,12 +73,19 @@ def check_method_params(
     clash = sorted(set(params) & set(own))
     if clash:
         raise TypeError(f"{caller}: {clash} {own_hint}")
-    unknown = sorted(set(params) - valid)
+    if "categorical" in params and not cls.supports_categorical:
+        able = sorted(n for n, c in REGISTRY.items() if c.supports_categorical)
+        raise ValueError(
+            f"{caller}: method {method!r} does not take a categorical y (categorical="
+            f"{params['categorical']!r}); methods that do: {able}."
+        )
+    unknown = sorted(set(params) - valid - set(cls.renamed))
     if unknown:
         raise TypeError(
             f"{caller}: method {method!r} has no parameter(s) {unknown}; its parameters are "
             f"{sorted(valid - set(own))}."
         )
+    cls._new_names(params, caller=caller, stacklevel=stacklevel + 1)  # the class renames them
     return cls
 
 
@@ -93,32 +107,83 @@ def data_hash(*arrays: np.ndarray | None) -> str:
     return h.hexdigest()
 
 
-def _versions() -> dict[str, str]:
-    return dict(_installed_versions())
+#: The packages every estimate records the version of; an estimator adds those it imports
+#: itself (``Estimator.packages``, and per run ``_provenance(packages=...)``).
+CORE_PACKAGES = ("bayesmi", "numpy", "scipy", "scikit-learn", "arviz")
+
+
+def package_versions(packages=()) -> dict[str, str]:
+    """Python's version and those of :data:`CORE_PACKAGES` and ``packages`` (distribution names,
+    as pip knows them), for provenance."""
+    out = {"python": platform.python_version()}
+    for pkg in (*CORE_PACKAGES, *packages):
+        out[pkg] = _installed_version(pkg)
+    return out
 
 
 @functools.cache
-def _installed_versions() -> dict[str, str]:
+def _installed_version(pkg: str) -> str:
     # Read once per process: each lookup parses a package's metadata (about 3 ms apiece, 17 ms
     # per estimate, measured), and the loaded versions cannot change while the process runs.
-    out = {"python": platform.python_version()}
-    for pkg in ("bayesmi", "numpy", "scipy", "scikit-learn", "arviz"):
-        try:
-            out[pkg] = metadata.version(pkg)
-        except metadata.PackageNotFoundError:
-            out[pkg] = "not installed"
-    return out
+    try:
+        return metadata.version(pkg)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def _accepting_old_names(init):
+    """``init`` taking the old names of renamed parameters too (``cls.renamed``), each with a
+    ``FutureWarning``; the signature seen by ``inspect`` (and so by scikit-learn's ``clone``)
+    stays ``init``'s."""
+
+    @functools.wraps(init)
+    def __init__(self, *args, **kwargs):
+        kwargs = type(self)._new_names(kwargs, caller=type(self).__name__, stacklevel=3)
+        init(self, *args, **kwargs)
+
+    return __init__
 
 
 class Estimator:
     """Base class: hyperparameters are constructor arguments, stored as they are (no checks,
     no work in ``__init__``, as in scikit-learn); ``estimate`` takes data and returns an
-    :class:`~bayesmi.result.MIResult`."""
+    :class:`~bayesmi.result.MIResult`.
+
+    It speaks scikit-learn's estimator protocol (``get_params(deep=)``, ``set_params``, and so
+    ``sklearn.base.clone``) without deriving from ``sklearn.base.BaseEstimator``: importing
+    that module imports pandas and the rest of scikit-learn, 0.3-0.6 s on top of
+    ``import bayesmi`` (measured), which stays free of pandas (tests/test_api.py).
+
+    The class attributes below are the estimator's half of the contract (docs/design.md):
+    consumers read them instead of a method's name, and tests/test_contract.py checks every
+    registered method against them. The common parameters, where a method has them, are
+    named ``seed``, ``n_jobs``, ``progress``, ``backend``, ``categorical`` and ``n_draws``.
+    """
 
     #: Registry name.
     name: ClassVar[str] = ""
-    #: What the draws are (``MIResult.kind``).
+    #: What the draws are (``MIResult.kind``) with the default settings.
     kind: ClassVar[str] = ""
+    #: Every kind the results can have (some settings change it: gmm's ``block_length``,
+    #: bayes_gmm's ``inference="advi"``); empty means ``(kind,)``.
+    kinds: ClassVar[tuple[str, ...]] = ()
+    #: What the estimate is on the quantity with the default settings on continuous x and y
+    #: (``MIResult.bound``): None (the quantity itself), "lower" or "upper". Some settings and
+    #: data change it (neural's objective, bins' discrete variables, gcmi's dimensions); the
+    #: result's ``bound`` is the one to read.
+    bound: ClassVar[str | None] = None
+    #: ``estimate(x, y, z)``: conditional MI.
+    supports_conditional: ClassVar[bool] = False
+    #: ``kl_marginals(x, y)``: KL between the marginals.
+    supports_kl: ClassVar[bool] = False
+    #: ``categorical=True``: y as class labels.
+    supports_categorical: ClassVar[bool] = False
+    #: Packages (pip's names) the method imports beyond ``CORE_PACKAGES``, recorded with their
+    #: versions in every result's provenance.
+    packages: ClassVar[tuple[str, ...]] = ()
+    #: Old names of renamed parameters, old -> new: still accepted by the constructor and by
+    #: ``bm.estimate`` for one release, with a ``FutureWarning``.
+    renamed: ClassVar[dict[str, str]] = {}
     #: One line for ``bm.methods()``.
     summary: ClassVar[str] = ""
     #: The papers the method implements, one full reference each (``cite()`` prints them).
@@ -127,6 +192,30 @@ class Estimator:
     #: estimates with one seed on data of one length pair up (bayesmi.layers: paired differences
     #: between layers). tests/test_layers.py checks it for every method that sets it.
     aligned_draws: ClassVar[bool] = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.renamed and "__init__" in cls.__dict__:
+            cls.__init__ = _accepting_old_names(cls.__dict__["__init__"])
+
+    @classmethod
+    def _new_names(cls, params: dict[str, Any], *, caller: str, stacklevel: int) -> dict[str, Any]:
+        """``params`` with old parameter names replaced by their new ones, a ``FutureWarning``
+        for each (``stacklevel`` counted from this function's caller)."""
+        out = dict(params)
+        for old, new in cls.renamed.items():
+            if old not in out:
+                continue
+            if new in out:
+                raise TypeError(f"{caller}: {old!r} is the old name of {new!r}; pass {new!r} only.")
+            warnings.warn(
+                f"{caller}: the parameter {old!r} is now called {new!r}; the old name will stop "
+                "working in the next release.",
+                FutureWarning,
+                stacklevel=stacklevel,
+            )
+            out[new] = out.pop(old)
+        return out
 
     @classmethod
     def cite(cls) -> str:
@@ -138,25 +227,45 @@ class Estimator:
     @classmethod
     def _param_names(cls) -> list[str]:
         sig = inspect.signature(cls.__init__)
-        return [p for p in sig.parameters if p != "self"]
+        return [
+            p.name
+            for p in sig.parameters.values()
+            if p.name != "self" and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)
+        ]
 
-    def get_params(self) -> dict[str, Any]:
-        """The hyperparameters, by name."""
-        return {k: getattr(self, k) for k in self._param_names()}
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """The hyperparameters, by name (scikit-learn's ``get_params``: with ``deep``, those of
+        parameters that are estimators themselves too, as ``<name>__<parameter>``)."""
+        out = {}
+        for k in self._param_names():
+            value = getattr(self, k)
+            if deep and hasattr(value, "get_params") and not isinstance(value, type):
+                out |= {f"{k}__{kk}": vv for kk, vv in value.get_params().items()}
+            out[k] = value
+        return out
 
     def set_params(self, **params: Any) -> Estimator:
-        """Set hyperparameters by name; unknown names raise TypeError."""
+        """Set hyperparameters by name (``<name>__<parameter>`` for a nested estimator's);
+        unknown names raise TypeError. Returns the estimator."""
         valid = set(self._param_names())
+        params = type(self)._new_names(params, caller=type(self).__name__, stacklevel=3)
+        nested: dict[str, dict[str, Any]] = {}
         for k, v in params.items():
-            if k not in valid:
+            key, _, sub = k.partition("__")
+            if key not in valid:
                 raise TypeError(
-                    f"{type(self).__name__}: unknown parameter {k!r}; valid are {sorted(valid)}."
+                    f"{type(self).__name__}: unknown parameter {key!r}; valid are {sorted(valid)}."
                 )
-            setattr(self, k, v)
+            if sub:
+                nested.setdefault(key, {})[sub] = v
+            else:
+                setattr(self, key, v)
+        for key, sub_params in nested.items():
+            getattr(self, key).set_params(**sub_params)
         return self
 
     def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_params(deep=False).items())
         return f"{type(self).__name__}({args})"
 
     def estimate(self, x, y, z=None) -> MIResult:
@@ -165,7 +274,11 @@ class Estimator:
 
     def kl_marginals(self, x, y) -> MIResult:
         """KL(p_X || p_Y) between the marginals of x and y, as a distribution."""
-        raise NotImplementedError(f"{type(self).__name__} has no KL estimate.")
+        able = sorted(n for n, c in REGISTRY.items() if c.supports_kl)
+        raise NotImplementedError(
+            f"{type(self).__name__} has no KL estimate (method {self.name!r}); methods with one: "
+            f"{able}."
+        )
 
     def _map(self, fn, tasks, desc: str) -> list[Any]:
         """``[fn(t) for t in tasks]`` over this estimator's workers, backend and progress bar."""
@@ -185,19 +298,21 @@ class Estimator:
         p_value = (1 + np.sum(null >= observed_nats)) / (1 + len(null))
         return {"null_draws_nats": null, "p_value": np.array([p_value])}
 
-    def _provenance(self, x, y, z=None, **more: Any) -> dict[str, Any]:
+    def _provenance(self, x, y, z=None, *, packages=(), **more: Any) -> dict[str, Any]:
+        """Method, hyperparameters, seed, n, dims, data hash and the versions of the packages
+        used (``CORE_PACKAGES``, the class's ``packages`` and ``packages`` of this run)."""
         dims = {"x": int(x.shape[1]), "y": int(y.shape[1]) if y.ndim == 2 else 1}
         if z is not None:
             dims["z"] = int(z.shape[1])
         return {
             "method": self.name,
             "estimator": type(self).__name__,
-            "params": {k: v for k, v in self.get_params().items()},
+            "params": self.get_params(deep=False),
             "seed": getattr(self, "seed", None),
             "n_samples": len(x),
             "dims": dims,
             "data_sha256": data_hash(x, y, z),
-            "versions": _versions(),
+            "versions": package_versions((*self.packages, *packages)),
             **more,
         }
 

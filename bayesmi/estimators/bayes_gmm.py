@@ -164,8 +164,9 @@ class BayesGMMMI(MixtureVerbs, Estimator):
         CPU to compile on a cold start), nutpie with the model compiled by numba (about 80 s
         cold, cached on disk after), or PyMC's own sampler. nutpie's models are compiled once
         per structure in a process and reused for new data.
-    draws : int, default=1000
+    n_draws : int, default=1000
         Draws per chain after tuning (for ADVI: draws from the fitted approximation).
+        (Formerly ``draws``, still accepted with a ``FutureWarning``.)
     tune : int, default=1000
         Tuning steps per chain.
     chains : int, default=2
@@ -208,6 +209,8 @@ class BayesGMMMI(MixtureVerbs, Estimator):
         Workers for the per-draw integrals (the chains run in parallel in the sampler).
     progress : bool, default=True
         Progress bars of the sampler and of the integrals.
+    backend : str or None, default=None
+        A joblib backend for the per-draw integrals ("loky", "threading", "dask", ...).
     verbose : bool, default=False
         Let the sampler's own log messages and warnings through.
 
@@ -220,6 +223,13 @@ class BayesGMMMI(MixtureVerbs, Estimator):
 
     name: ClassVar[str] = "bayes_gmm"
     kind: ClassVar[str] = "posterior"
+    kinds: ClassVar[tuple[str, ...]] = ("posterior", "variational")
+    supports_conditional: ClassVar[bool] = True
+    supports_kl: ClassVar[bool] = True
+    supports_categorical: ClassVar[bool] = True
+    # The sampler's own packages are added per run (_sampler_packages).
+    packages: ClassVar[tuple[str, ...]] = ("pymc", "pytensor")
+    renamed: ClassVar[dict[str, str]] = {"draws": "n_draws"}
     summary: ClassVar[str] = (
         "Bayesian Gaussian mixture (PyMC, NUTS or ADVI); one MI draw per posterior draw"
     )
@@ -249,7 +259,7 @@ class BayesGMMMI(MixtureVerbs, Estimator):
         max_components: int = 10,
         inference: str = "nuts",
         sampler: str = "nutpie",
-        draws: int = 1000,
+        n_draws: int = 1000,
         tune: int = 1000,
         chains: int = 2,
         target_accept: float = 0.9,
@@ -270,13 +280,14 @@ class BayesGMMMI(MixtureVerbs, Estimator):
         seed: int | None = None,
         n_jobs: int = 1,
         progress: bool = True,
+        backend: str | None = None,
         verbose: bool = False,
     ):
         self.n_components = n_components
         self.max_components = max_components
         self.inference = inference
         self.sampler = sampler
-        self.draws = draws
+        self.n_draws = n_draws
         self.tune = tune
         self.chains = chains
         self.target_accept = target_accept
@@ -297,6 +308,7 @@ class BayesGMMMI(MixtureVerbs, Estimator):
         self.seed = seed
         self.n_jobs = n_jobs
         self.progress = progress
+        self.backend = backend
         self.verbose = verbose
 
     # -- checks ------------------------------------------------------------------------------
@@ -309,7 +321,7 @@ class BayesGMMMI(MixtureVerbs, Estimator):
         check_choice(self.sampler, "sampler", SAMPLERS, caller=c)
         check_choice(self.mi_method, "mi_method", MI_METHODS, caller=c)
         check_choice(self.interval, "interval", intervals.SCHEMES, caller=c)
-        check_positive_int(self.draws, "draws", caller=c, minimum=10)
+        check_positive_int(self.n_draws, "n_draws", caller=c, minimum=10)
         check_positive_int(self.tune, "tune", caller=c, minimum=0)
         check_positive_int(self.chains, "chains", caller=c)
         check_positive_int(self.advi_iterations, "advi_iterations", caller=c, minimum=100)
@@ -398,7 +410,7 @@ class BayesGMMMI(MixtureVerbs, Estimator):
                 self._priors(),
                 n_iterations=self.advi_iterations,
                 learning_rate=float(self.advi_learning_rate),
-                draws=self.draws,
+                draws=self.n_draws,
                 seed=_seed_int(seed),
                 progress=self.progress,
                 verbose=self.verbose,
@@ -411,7 +423,7 @@ class BayesGMMMI(MixtureVerbs, Estimator):
             self._priors(),
             sampler="pymc" if self.sampler == "pymc" else "nutpie",
             nutpie_backend="numba" if self.sampler == "nutpie-numba" else "jax",
-            draws=self.draws,
+            draws=self.n_draws,
             tune=self.tune,
             chains=self.chains,
             cores=max(1, min(self.chains, os.cpu_count() or 1)),
@@ -553,6 +565,7 @@ class BayesGMMMI(MixtureVerbs, Estimator):
             x,
             y,
             z,
+            packages=self._sampler_packages(kind),
             n_components_used=k,
             inference=self.inference,
             sampler=self.sampler if kind == "posterior" else "advi",
@@ -572,6 +585,12 @@ class BayesGMMMI(MixtureVerbs, Estimator):
             groups=groups,
         )
 
+    def _sampler_packages(self, kind: str) -> tuple[str, ...]:
+        """The packages that ran the sampler, beyond PyMC and PyTensor."""
+        if kind != "posterior" or self.sampler == "pymc":
+            return ()
+        return ("nutpie", "numba" if self.sampler == "nutpie-numba" else "jax")
+
     def _warn(self, diag: dict[str, Any]) -> None:
         c = type(self).__name__
         problems = []
@@ -585,7 +604,7 @@ class BayesGMMMI(MixtureVerbs, Estimator):
             problems.append(f"R-hat of MI {r_hat:.3f} > {self.max_rhat} (run longer chains)")
         ess = diag.get("ess_bulk")
         if ess is not None and ess < self.min_ess:
-            problems.append(f"bulk ESS of MI {ess:.0f} < {self.min_ess} (raise draws or tune)")
+            problems.append(f"bulk ESS of MI {ess:.0f} < {self.min_ess} (raise n_draws or tune)")
         if problems:
             warnings.warn(
                 f"{c}: the sampler's diagnostics fail: " + "; ".join(problems) + ".",

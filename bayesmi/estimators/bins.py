@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import warnings
 from functools import partial
+from typing import ClassVar
 
 import numpy as np
 
@@ -161,7 +162,7 @@ class BinsMI(Estimator):
 
     With a continuous variable binned, the result is a lower bound on I(X;Y)
     (``bound="lower"``: the MI of the binned variables); with every variable discrete
-    (``discrete_x`` and ``discrete_y``) it estimates I(X;Y) itself.
+    (``discrete_x`` and ``categorical``) it estimates I(X;Y) itself.
 
     Parameters
     ----------
@@ -174,10 +175,14 @@ class BinsMI(Estimator):
         Equal-width or equal-frequency bins.
     correction : {"miller_madow", "jackknife", "none"}, default="miller_madow"
         Finite-sample bias correction of the plug-in estimate.
-    discrete_x, discrete_y : bool, default=False
-        Use the variable's values as they are (categories), unbinned.
-    n_bootstrap : int, default=200
-        Resampled tables; each gives one draw.
+    discrete_x : bool, default=False
+        Use x's values as they are (categories), unbinned.
+    categorical : bool, default=False
+        Use y's values as they are (class labels), unbinned. (Formerly ``discrete_y``, still
+        accepted with a ``FutureWarning``.)
+    n_draws : int, default=200
+        Resampled tables; each gives one draw. (Formerly ``n_bootstrap``, still accepted with a
+        ``FutureWarning``.)
     n_permutations : int, default=100
         Tables with y shuffled: a p-value and the estimator's value at zero MI. Where
         independence is not rejected at the 0.1 level the interval starts at 0 and the
@@ -193,6 +198,9 @@ class BinsMI(Estimator):
 
     name = "bins"
     kind = "bootstrap"
+    bound = "lower"
+    supports_categorical = True
+    renamed: ClassVar[dict[str, str]] = {"discrete_y": "categorical", "n_bootstrap": "n_draws"}
     # Draw i's bootstrap counts come from np.random.default_rng(child i) of the first seed.
     aligned_draws = True
     summary = (
@@ -219,8 +227,8 @@ class BinsMI(Estimator):
         strategy: str = "quantile",
         correction: str = "miller_madow",
         discrete_x: bool = False,
-        discrete_y: bool = False,
-        n_bootstrap: int = 200,
+        categorical: bool = False,
+        n_draws: int = 200,
         n_permutations: int = 100,
         interval: str = "calibrated",
         seed: int | None = None,
@@ -232,8 +240,8 @@ class BinsMI(Estimator):
         self.strategy = strategy
         self.correction = correction
         self.discrete_x = discrete_x
-        self.discrete_y = discrete_y
-        self.n_bootstrap = n_bootstrap
+        self.categorical = categorical
+        self.n_draws = n_draws
         self.n_permutations = n_permutations
         self.interval = interval
         self.seed = seed
@@ -249,7 +257,7 @@ class BinsMI(Estimator):
             check_positive_int(self.bins, "bins", caller=c, minimum=2)
         check_choice(self.strategy, "strategy", STRATEGIES, caller=c)
         check_choice(self.correction, "correction", CORRECTIONS, caller=c)
-        check_positive_int(self.n_bootstrap, "n_bootstrap", caller=c, minimum=2)
+        check_positive_int(self.n_draws, "n_draws", caller=c, minimum=2)
         check_positive_int(self.n_permutations, "n_permutations", caller=c, minimum=0)
         check_choice(self.interval, "interval", intervals.SCHEMES, caller=c)
 
@@ -263,16 +271,16 @@ class BinsMI(Estimator):
         if z is not None:
             raise ValueError(f"{c}: conditional MI is not available for binning; use gmm or ksg.")
         x, y, _ = check_paired(x, y, caller=c, min_samples=10)
-        n_dims = (0 if self.discrete_x else x.shape[1]) + (0 if self.discrete_y else y.shape[1])
+        n_dims = (0 if self.discrete_x else x.shape[1]) + (0 if self.categorical else y.shape[1])
         codes = (
             self._codes(x, self.discrete_x, max(n_dims, 1)),
-            self._codes(y, self.discrete_y, max(n_dims, 1)),
+            self._codes(y, self.categorical, max(n_dims, 1)),
         )
         full = plugin_mi(*codes, correction=self.correction)
         seeds = spawn_seeds(self.seed, 2)
         boot = self._map(
             partial(_boot, codes, self.correction, None),
-            spawn_seeds(seeds[0], self.n_bootstrap),
+            spawn_seeds(seeds[0], self.n_draws),
             "bins bootstrap",
         )
         boot = np.asarray(boot)

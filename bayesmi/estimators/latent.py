@@ -138,7 +138,11 @@ def _ksg_member(k: int, n_draws: int, task) -> dict[str, Any]:
         return {"full": 0.0, "terms": np.zeros(n), "dev": np.zeros(n_draws), "at_2k": 0.0}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        r = KSGMI(k, n_draws=n_draws, n_permutations=0, seed=seed, progress=False).estimate(zx, zy)
+        # marginals="raw": ksg's default maps columns to normal scores (measured on the panel's
+        # data, not on learned latents); the latent estimator keeps the values it was measured with.
+        r = KSGMI(
+            k, n_draws=n_draws, n_permutations=0, marginals="raw", seed=seed, progress=False
+        ).estimate(zx, zy)
     full = float(r.extras["full_data_estimate_nats"][0])
     return {
         "full": full,
@@ -199,6 +203,8 @@ class LatentMI(Estimator):
     n_jobs : int, default=1
         Workers for the KSG evaluations (training is one batched network).
     progress : bool, default=True
+    backend : str or None, default=None
+        A joblib backend for the KSG evaluations.
 
     Examples
     --------
@@ -211,6 +217,8 @@ class LatentMI(Estimator):
 
     name = "latent"
     kind = "ensemble"
+    bound = "lower"
+    packages: ClassVar[tuple[str, ...]] = ("torch",)
     summary = (
         "Latent MI (Gowri et al. 2024): KSG on learned autoencoder latents of held-out "
         "samples, an ensemble of repeated fits; a lower bound (data-processing inequality)."
@@ -253,6 +261,7 @@ class LatentMI(Estimator):
         seed: int | None = None,
         n_jobs: int = 1,
         progress: bool = True,
+        backend: str | None = None,
     ) -> None:
         self.latent_dim = latent_dim
         self.n_repeats = n_repeats
@@ -276,6 +285,7 @@ class LatentMI(Estimator):
         self.seed = seed
         self.n_jobs = n_jobs
         self.progress = progress
+        self.backend = backend
 
     # -- checks ----------------------------------------------------------------------------
     def _check_params(self) -> None:

@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from bayesmi import intervals
-from bayesmi.estimators.base import Estimator, _versions, register
+from bayesmi.estimators.base import Estimator, package_versions, register
 from bayesmi.exceptions import BayesMIWarning
 from bayesmi.resampling import spawn_seeds
 from bayesmi.result import MIResult
@@ -112,7 +112,11 @@ class NeuralMI(Estimator):
         are never augmented, so a bound read out stays a bound on the data's MI.
     device : {"cpu", "cuda", "auto"}, default="auto"
     seed : int or None
+    n_jobs : int, default=1
+        Accepted for the common interface: the ensemble trains as one vectorised network.
     progress : bool, default=True
+    backend : str or None, default=None
+        Accepted for the common interface.
 
     Examples
     --------
@@ -123,6 +127,8 @@ class NeuralMI(Estimator):
 
     name = "neural"
     kind = "ensemble"
+    bound = "lower"
+    packages: ClassVar[tuple[str, ...]] = ("torch",)
     summary = (
         "Variational bounds (InfoNCE, NWJ, DV/MINE, JS, SMILE) from an ensemble of neural "
         "critics trained together, read out on held-out data; optional encoders for images."
@@ -173,7 +179,9 @@ class NeuralMI(Estimator):
         augment: Any = None,
         device: str = "auto",
         seed: int | None = None,
+        n_jobs: int = 1,
         progress: bool = True,
+        backend: str | None = None,
     ) -> None:
         self.objective = objective
         self.critic = critic
@@ -200,7 +208,9 @@ class NeuralMI(Estimator):
         self.augment = augment
         self.device = device
         self.seed = seed
+        self.n_jobs = n_jobs
         self.progress = progress
+        self.backend = backend
 
     # -- checks -------------------------------------------------------------------------------
     def _check_params(self) -> None:
@@ -593,12 +603,12 @@ class NeuralMI(Estimator):
         return {
             "method": self.name,
             "estimator": type(self).__name__,
-            "params": {k: v for k, v in self.get_params().items()},
+            "params": self.get_params(deep=False),
             "seed": self.seed,
             "n_samples": n,
             "dims": {"x": list(x_shape), "y": list(y_shape)},
             "data_sha256": "not computed (torch Dataset input)",
-            "versions": _versions(),
+            "versions": package_versions(self.packages),
         }
 
 

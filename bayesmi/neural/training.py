@@ -30,6 +30,7 @@ from bayesmi import plotting as _plotting
 from bayesmi.exceptions import ConvergenceWarning
 from bayesmi.neural import bounds
 from bayesmi.neural.critics import negative_columns
+from bayesmi.result import TRAINING_LOG_KEYS
 
 __all__ = [
     "ArraySource",
@@ -44,7 +45,7 @@ __all__ = [
     "training_log",
 ]
 
-LOG_KEYS = _plotting.TRAINING_LOG_KEYS
+LOG_KEYS = TRAINING_LOG_KEYS
 
 
 # -- augmentation ---------------------------------------------------------------------------
@@ -195,11 +196,21 @@ class Ensemble:
         self.params = {k: v.detach().requires_grad_(True) for k, v in params.items()}
         self.buffers = buffers
         self.base = copy.deepcopy(members[0]).to("meta")
+        self._vmapped = self._vectorised()
 
+    def _vectorised(self):
         def one(p, b, x, y, cols):
             return functional_call(self.base, (p, b), (x, y, cols))
 
-        self._vmapped = vmap(one, in_dims=(0, 0, 0, 0, None))
+        return vmap(one, in_dims=(0, 0, 0, 0, None))
+
+    # Pickled without the vectorised function (a closure), which is rebuilt on load.
+    def __getstate__(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k != "_vmapped"}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._vmapped = self._vectorised()
 
     def __call__(self, x: torch.Tensor, y: torch.Tensor, cols: torch.Tensor) -> torch.Tensor:
         """Scores (E, B, 1 + K) for member batches x (E, B, ...), y (E, B, ...)."""

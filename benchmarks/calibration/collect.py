@@ -27,7 +27,7 @@ def one(method, params, case, n, rep, seed):
     x, y, z = case.sample(n, rep, seed=seed)
     kw = dict(params)
     if case.discrete_y:
-        kw["categorical" if method in ("gmm", "bayes_gmm") else "discrete_y"] = True
+        kw["categorical"] = True
     t0 = time.perf_counter()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("ignore")

@@ -1,7 +1,7 @@
 """Score interval constructions on draws collected by ``collect.py``: coverage of the 90%
 interval per case and pooled over MI > 0, the zero cases' rate of reaching 0, and RMSE.
 
-    python -m benchmarks.calibration.evaluate /tmp/cal/gmm_n1000_s0_n_bootstrap-100.npz \
+    python -m benchmarks.calibration.evaluate /tmp/cal/gmm_n1000_s0_n_draws-100.npz \
         "percentile,full s1.2"
 
 The second argument names the constructions (``VARIANTS``); "shown" scores the draws the
@@ -20,6 +20,8 @@ from bayesmi.result import MIResult
 
 def interval(raw, full, p, extrap_value=np.nan, **kw):
     kw = dict(kw)
+    if "first" in kw:  # the first draws only (what a smaller n_draws gives, where draws are
+        raw = raw[: kw.pop("first")]  # taken in a fixed order: ksg's splits, gmm's resamples)
     if kw.pop("full_is_mean", False):
         full, kw["bias_nats"] = float(np.mean(raw)), 0.0
     if kw.pop("extrap", False):
@@ -66,6 +68,8 @@ VARIANTS = {
        for v in (1.0, 1.1, 1.2, 1.3, 1.4, 1.5, 1.6)},
     **{f"extrap s{v}": {"scheme": "calibrated", "scale": v, "extrap": True}
        for v in (0.9, 1.0, 1.1, 1.2, 1.3)},
+    **{f"d{d} s{v}": {"scheme": "calibrated", "scale": v, "bias_nats": 0.0, "first": d}
+       for d in (50, 100) for v in (1.0, 1.1, 1.2, 1.25, 1.3, 1.35, 1.4)},
 }  # fmt: skip
 
 

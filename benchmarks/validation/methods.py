@@ -5,8 +5,8 @@ later joins the suite with no change here. Settings are given by what an estimat
 (``Estimator._param_names``), not by method name: the ``tiny`` size sets every permutation
 count to 0 and caps every draw count it finds so the end-to-end test stays fast; the other
 sizes keep the permutation tests, whose p-value sets the interval's zero rule. Discrete labels
-are passed with ``discrete_y=True`` or ``categorical=True``, whichever the estimator has; one
-with neither is not run on discrete cases.
+are passed with ``categorical=True`` to the estimators that declare ``supports_categorical``;
+the others are not run on discrete cases.
 
 Peers: scikit-learn's KSG runs here; the others (``EXTERNAL``: gmm-mi, the BMI benchmark's
 estimators, torch-mist, latentmi) run in environments of their own through batch scripts
@@ -52,7 +52,6 @@ __all__ = [
 COMMON_SETTINGS: dict[str, dict[str, Any]] = {
     "tiny": {
         "n_permutations": 0,
-        "n_bootstrap": 10,
         "n_draws": 20,
         "max_components": 3,
         "n_init": 1,
@@ -65,7 +64,13 @@ COMMON_SETTINGS: dict[str, dict[str, Any]] = {
 }
 
 #: Per-method settings on top of COMMON_SETTINGS (a method absent here runs with defaults).
-METHOD_SETTINGS: dict[str, dict[str, dict[str, Any]]] = {}
+METHOD_SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
+    # The bootstrap methods' draw count was capped at 10 (as n_bootstrap) before the common
+    # name n_draws; bayes_gmm's (then draws) was not capped.
+    "gmm": {"tiny": {"n_draws": 10}},
+    "bins": {"tiny": {"n_draws": 10}},
+    "bayes_gmm": {"tiny": {"n_draws": 1000}},
+}
 
 
 @dataclass(frozen=True)
@@ -270,12 +275,9 @@ def settings_for(method: str, size: str, case) -> dict[str, Any] | None:
     kw = {k: v for k, v in COMMON_SETTINGS[size].items() if k in accepted}
     kw.update(METHOD_SETTINGS.get(method, {}).get(size, {}))
     if case.discrete_y:
-        if "discrete_y" in accepted:
-            kw["discrete_y"] = True
-        elif "categorical" in accepted:
-            kw["categorical"] = True
-        else:
+        if not cls.supports_categorical:
             return None
+        kw["categorical"] = True
     return kw
 
 

@@ -169,6 +169,12 @@ PANEL: tuple[Case, ...] = (
     Case("asinh_wiggly_r0.75", "transformed",
          "rho 0.75 pair, x -> asinh(x), y -> y + 0.3 sin(2y)",
          truth.gaussian_mi_value(0.75), INVARIANCE_SRC, _transformed(0.75, "asinh", "wiggly")),
+    Case("expo_uniform_r0.6", "transformed",
+         "rho 0.6 pair, x -> exponential margin (-log(1 - Phi(x))), y -> uniform (Phi(y))",
+         truth.gaussian_mi_value(0.6), INVARIANCE_SRC,
+         _transformed(0.6, "exponential", "uniform")),
+    Case("student_df1_r0.6", "student_t", "bivariate t, 1 degree of freedom (Cauchy margins), "
+         "rho 0.6", truth.student_t_mi_value(0.6, 1), T_SRC, _student(0.6, 1)),
     Case("student_df3_r0", "student_t",
          "bivariate t, 3 degrees of freedom, rho 0: uncorrelated yet dependent",
          truth.student_t_mi_value(0.0, 3), T_SRC, _student(0.0, 3)),
