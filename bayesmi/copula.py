@@ -42,6 +42,7 @@ __all__ = [
     "apply_marginals",
     "auto_columns",
     "check_marginals",
+    "fit_scores",
     "margin_shape",
     "normal_scores",
     "refuse_kl",
@@ -408,7 +409,14 @@ def apply_marginals(
         refuse_kl(caller)
     if marginals == "raw" or (marginals == "auto" and quantity == "kl"):
         return list(parts), None
-    scored, masks = _score_parts(parts, caller=caller, warn_ties=True, auto=marginals == "auto")
+    return fit_scores(parts, caller=caller, auto=marginals == "auto")
+
+
+def fit_scores(
+    parts, *, caller: str, warn_ties: bool = True, auto: bool = False
+) -> tuple[list, MarginMaps | None]:
+    """:func:`scores_of`, and the maps it applied (None where no column was scored)."""
+    scored, masks = _score_parts(parts, caller=caller, warn_ties=warn_ties, auto=auto)
     if not any(m is not None and m.any() for m in masks):
         return scored, None
     return scored, MarginMaps.fit(parts, scored, masks)

@@ -239,3 +239,15 @@ def test_gmm_result_carries_its_maps_through_save_and_load(tmp_path):
         g = bm.estimate(np.exp(x3), labels, categorical=True, marginals="copula", **kw)
     np.testing.assert_array_equal(g.margins.scored, [True])
     np.testing.assert_array_equal(g.margins.to_scores(np.exp(x3)), copula.normal_scores(np.exp(x3)))
+
+
+def test_ksg_result_carries_its_maps():
+    import bayesmi as bm
+
+    x, y, z, _ = truth.gaussian_cmi(0.5, 1.0, n=600, seed=48)
+    kw = {"method": "ksg", "n_draws": 20, "seed": 0, "progress": False, "n_permutations": 0}
+    r = bm.estimate(np.exp(x), y, z=z, **kw)  # "auto" is "copula" for ksg: every column
+    u = np.column_stack([np.exp(x), y, z])
+    np.testing.assert_array_equal(r.margins.scored, [True, True, True])
+    np.testing.assert_array_equal(r.margins.to_scores(u), copula.normal_scores(u))
+    assert bm.kl_marginals(x, y, **kw).margins is None  # KL keeps the raw values
