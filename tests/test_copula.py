@@ -166,7 +166,7 @@ def test_auto_marginals_score_the_heavy_tailed_and_skewed_columns_only():
     np.testing.assert_array_equal(a.draws_nats, b.draws_nats)
 
 
-@pytest.mark.parametrize("method", ["ksg", "gmm"])
+@pytest.mark.parametrize("method", ["ksg", "gmm", "bayes_gmm"])
 def test_copula_marginals_refused_for_kl_and_checked(method):
     import bayesmi as bm
     from bayesmi import truth
