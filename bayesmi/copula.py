@@ -331,9 +331,9 @@ class MarginMaps:
         raw = np.hstack([parts[i] for i in keep])
         sc = np.hstack([scored_parts[i] for i in keep])
         scored = np.concatenate([masks[i] for i in keep])
-        order = np.argsort(raw[:, scored], axis=0, kind="stable")
-        values = np.take_along_axis(raw[:, scored], order, axis=0)
-        return cls(scored, values, np.take_along_axis(sc[:, scored], order, axis=0))
+        # Scores rise with the values (ties share one), so sorting each on its own pairs them;
+        # sorted per column, a saved result keeps the margins, not the rows of the data.
+        return cls(scored, np.sort(raw[:, scored], axis=0), np.sort(sc[:, scored], axis=0))
 
     @property
     def columns(self) -> np.ndarray:
