@@ -185,6 +185,7 @@ def normal_scores(
     warn_ties: bool = True,
     name: str = "x",
     caller: str = "normal_scores",
+    stacklevel: int = 3,
 ) -> np.ndarray:
     """Map each column to normal scores by its (weighted) empirical distribution function.
 
@@ -201,6 +202,8 @@ def normal_scores(
         are tied.
     name, caller : str
         The argument and the estimator, for the warning.
+    stacklevel : int, default=3
+        The warning's ``stacklevel`` (3: the caller of the function that called this one).
 
     Returns
     -------
@@ -239,14 +242,15 @@ def normal_scores(
                 "rounding (MI after rounding is at most the MI before it). Pass the unrounded "
                 "values, or treat a discrete variable as categorical where the method allows.",
                 TiesWarning,
-                stacklevel=3,
+                stacklevel=stacklevel,
             )
     return out[:, 0] if one_d else out
 
 
-def _score_parts(parts, *, caller: str, warn_ties: bool, auto: bool):
+def _score_parts(parts, *, caller: str, warn_ties: bool, auto: bool, stacklevel: int):
     """Scores of ``parts`` (as :func:`scores_of`) and, per part, the mask of the columns scored
-    (None for a part passed through)."""
+    (None for a part passed through); a tie warning points ``stacklevel`` frames up from
+    :func:`normal_scores`."""
     out, masks = [], []
     for p, name in zip(parts, ("x", "y", "z"), strict=False):
         if p is None or p.ndim == 1:
@@ -259,7 +263,9 @@ def _score_parts(parts, *, caller: str, warn_ties: bool, auto: bool):
             out.append(p)
             continue
         q = np.array(p, dtype=np.float64, copy=True)
-        q[:, cols] = normal_scores(p[:, cols], name=name, caller=caller, warn_ties=warn_ties)
+        q[:, cols] = normal_scores(
+            p[:, cols], name=name, caller=caller, warn_ties=warn_ties, stacklevel=stacklevel
+        )
         out.append(q)
     return out, masks
 
@@ -285,7 +291,8 @@ def scores_of(parts, *, caller: str, warn_ties: bool = True, auto: bool = False)
     list
         The parts, continuous ones replaced by their scores (dimensionless).
     """
-    return _score_parts(parts, caller=caller, warn_ties=warn_ties, auto=auto)[0]
+    # A tie warning points at the estimator's line that called this function.
+    return _score_parts(parts, caller=caller, warn_ties=warn_ties, auto=auto, stacklevel=4)[0]
 
 
 #: ``extras`` keys under which :meth:`MarginMaps.to_extras` stores the maps (1-D arrays, so they
@@ -409,14 +416,18 @@ def apply_marginals(
         refuse_kl(caller)
     if marginals == "raw" or (marginals == "auto" and quantity == "kl"):
         return list(parts), None
-    return fit_scores(parts, caller=caller, auto=marginals == "auto")
+    return fit_scores(parts, caller=caller, auto=marginals == "auto", _stacklevel=5)
 
 
 def fit_scores(
-    parts, *, caller: str, warn_ties: bool = True, auto: bool = False
+    parts, *, caller: str, warn_ties: bool = True, auto: bool = False, _stacklevel: int = 4
 ) -> tuple[list, MarginMaps | None]:
     """:func:`scores_of`, and the maps it applied (None where no column was scored)."""
-    scored, masks = _score_parts(parts, caller=caller, warn_ties=warn_ties, auto=auto)
+    # A tie warning points at the estimator's line that called this function (or
+    # apply_marginals, one frame further).
+    scored, masks = _score_parts(
+        parts, caller=caller, warn_ties=warn_ties, auto=auto, stacklevel=_stacklevel
+    )
     if not any(m is not None and m.any() for m in masks):
         return scored, None
     return scored, MarginMaps.fit(parts, scored, masks)
