@@ -37,6 +37,7 @@ from scipy.spatial import cKDTree
 from scipy.special import digamma
 
 __all__ = [
+    "BRUTE_RULE",
     "MarginalCounter",
     "kl_pointwise",
     "ksg_cmi_pointwise",
@@ -47,6 +48,7 @@ __all__ = [
     "local_permutation",
     "mixed_mi_pointwise",
     "prepare",
+    "use_brute",
 ]
 
 
@@ -80,12 +82,31 @@ def prepare(
 #: ``query_ball_point(return_length=True)``, which visits every point it counts, against the
 #: KDTree count: 0.029 against 0.016 s (d = 2, n = 5000), 0.070 against 0.027 (d = 3), 0.38
 #: against 0.076 (d = 6), 4.3 against 0.52 (d = 25), 0.21 against 0.040 (d = 50, n = 1000), 5.6
-#: against 2.4 (d = 3, n = 10^5). A blocked brute-force count in numpy (max-norm distances a
-#: block of rows at a time, in float64 to keep the counts exact) never won: 0.063, 0.073, 0.17,
-#: 0.82 and 0.083 s in the same cases; so there is no brute-force path. scikit-learn's BallTree
+#: against 2.4 (d = 3, n = 10^5). A blocked brute-force count alone in numpy never won (0.063,
+#: 0.073, 0.17, 0.82 and 0.083 s in the same cases); the brute-force path below wins because it
+#: does the joint search and every count from the same distance blocks. scikit-learn's BallTree
 #: is not used: its pruning by rounded distances to the ball centres is not exact, and it
 #: miscounted points at the boundary (d = 2, n = 10^5).
 TREE_MIN_DIM = 2
+
+#: Brute force (:func:`_brute_terms`) instead of trees for KSG algorithm 1 and Frenzel–Pompe:
+#: (largest n, smallest joint dimension) pairs, the first that applies. Measured 2026-12-02 on
+#: the project's 2-core machine, one thread, at load 5-9 (correlated Gaussians, k = 3 and 6 from
+#: one pass; ``python benchmarks/ksg_speed.py --brute``), CPU seconds trees / brute force:
+#: n = 250: 0.0006/0.0020 (1+1), 0.0034/0.0018 (3+3), 0.010/0.0028 (25+25); n = 1000:
+#: 0.021/0.029 (3+3), 0.042/0.029 (6+6), 0.12/0.041 (25+25); n = 5000: 0.17/0.52 (3+3),
+#: 0.53/0.55 (6+6), 1.17/0.60 (10+10), 3.31/0.90 (25+25); n = 20000: 5.2/8.5 (6+6),
+#: 10+10 and 25+25 below. Trees win in few dimensions at any n (their cost grows like n log n,
+#: brute force's like n^2) and lose in many, where a kd-tree visits most of the points anyway.
+BRUTE_RULE = ((500, 4), (5000, 12), (20_000, 20))
+#: Entries of one block of the distance matrices (rows x n), 16 MB each in float64.
+BRUTE_BLOCK = 2_000_000
+
+
+def use_brute(n: int, joint_dim: int) -> bool:
+    """Whether KSG's search and counts on n points of ``joint_dim`` dimensions in all run by
+    brute force (``BRUTE_RULE``); the terms are the same either way, to the last bit."""
+    return any(n <= n_max and joint_dim >= d_min for n_max, d_min in BRUTE_RULE)
 
 
 def _n_threads(workers: int) -> int:
@@ -222,6 +243,8 @@ def ksg_mi_pointwise_ks(
     if algorithm not in (1, 2):
         raise ValueError(f"algorithm must be 1 or 2, got {algorithm!r}.")
     n = len(x)
+    if algorithm == 1 and use_brute(n, x.shape[1] + y.shape[1]):
+        return _brute_terms((x, y), ks, workers, conditional=False)
     cx, cy = counters if counters is not None else (MarginalCounter(x), MarginalCounter(y))
     joint = np.hstack([x, y])
     tree = cKDTree(joint)
@@ -245,6 +268,47 @@ def ksg_mi_pointwise_ks(
         nx = cx.count(xo, eps_x, workers) - 1
         ny = cy.count(yo, eps_y, workers) - 1
         out.append(_unsort(digamma(kk) - 1.0 / kk + digamma(n) - digamma(nx) - digamma(ny), order))
+    return out
+
+
+def _brute_terms(parts: tuple, ks: tuple[int, ...], workers: int, conditional: bool) -> list:
+    """KSG algorithm 1 terms (``conditional``: Frenzel–Pompe, parts (x, y, z)) for each k, by
+    brute force, a block of rows at a time: the max-norm distances from the block to every point
+    in each variable (scipy's ``cdist``, which compares the same coordinate differences as the
+    trees), their maximum the joint distance, a row's (k + 1)-th smallest (itself included) the
+    distance to its k-th neighbour, and the counts inside it in the marginal spaces read from
+    the same blocks. The terms of the tree search, to the last bit (tests/test_knn.py)."""
+    from scipy.spatial.distance import cdist
+
+    n = len(parts[0])
+    out = [np.empty(n) for _ in ks]
+    rows = max(1, min(n, BRUTE_BLOCK // n))
+
+    def block(start: int) -> None:
+        sl = slice(start, min(start + rows, n))
+        dist = [cdist(a[sl], a, "chebyshev") for a in parts]
+        if conditional:
+            dxz, dyz = np.maximum(dist[0], dist[2]), np.maximum(dist[1], dist[2])
+            margins, joint = (dxz, dyz, dist[2]), np.maximum(dxz, dist[1])
+        else:
+            margins, joint = dist, np.maximum(dist[0], dist[1])
+        kth = np.partition(joint, list(ks), axis=1)
+        for j, kk in enumerate(ks):
+            eps = np.nextafter(kth[:, kk], 0)[:, None]  # strictly inside the k-th neighbour
+            c = [(m <= eps).sum(axis=1) - 1 for m in margins]
+            if conditional:
+                out[j][sl] = digamma(kk) - digamma(c[0] + 1) - digamma(c[1] + 1) + digamma(c[2] + 1)
+            else:
+                out[j][sl] = digamma(kk) + digamma(n) - digamma(c[0] + 1) - digamma(c[1] + 1)
+
+    starts = range(0, n, rows)
+    n_threads = min(_n_threads(workers), len(starts))
+    if n_threads == 1:
+        for start in starts:
+            block(start)
+    else:  # cdist, partition and the comparisons release the GIL
+        with ThreadPoolExecutor(n_threads) as pool:
+            list(pool.map(block, starts))
     return out
 
 
@@ -285,6 +349,8 @@ def ksg_cmi_pointwise_ks(
 ) -> list[np.ndarray]:
     """:func:`ksg_cmi_pointwise` for each k in ``ks`` from one joint search (as
     :func:`ksg_mi_pointwise_ks`, algorithm 1): a list of arrays (n,)."""
+    if use_brute(len(x), x.shape[1] + y.shape[1] + z.shape[1]):
+        return _brute_terms((x, y, z), ks, workers, conditional=True)
     xz, yz = np.hstack([x, z]), np.hstack([y, z])
     given = counters if counters is not None else (None, None, None)
     cxz, cyz, cz = (

@@ -24,6 +24,11 @@ Parts (pick any; all run in one process, one after the other, on the same data):
     ``query_ball_point(return_length=True)`` (lists every point it counts), scikit-learn's
     ``KDTree.query_radius(count_only=True)`` (what ``knn.MarginalCounter`` uses from 2-D), and a
     blocked brute-force count in numpy: the measurement behind ``knn.TREE_MIN_DIM``.
+``--brute``
+    One full-data pass of KSG algorithm 1 at k = 3 and 6 (the estimator's k and 2k) by the tree
+    search against the brute-force path (``knn._brute_terms``: the joint search and the counts
+    from the same blocks of distances) over n and the joint dimension, with a check that the
+    terms agree to the last bit: the measurement behind ``knn.BRUTE_RULE``.
 
 Every time is the median of ``--repeat`` runs, in CPU seconds of the process by default
 (``--clock cpu``: everything here runs on one thread, so on a shared machine the CPU time is the
@@ -31,7 +36,7 @@ wall time a quiet machine would give; ``--clock wall`` for wall seconds), with t
 printed beside it. Usage::
 
     OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 PYTHONPATH=. .venv/bin/python \\
-        benchmarks/ksg_speed.py --full --core --dims --counts [--repeat 3] [--n-jobs 1]
+        benchmarks/ksg_speed.py --full --core --dims --counts --brute [--repeat 3] [--n-jobs 1]
 """
 
 from __future__ import annotations
@@ -336,12 +341,39 @@ def part_counts(args):
         print(f"{dim:>4} {n:>7} {t_c:8.3f} {t_k:8.3f} {t_b:8.3f} {same!s:>5}  {load()}", flush=True)
 
 
+def part_brute(args):
+    print("\n== one KSG pass (algorithm 1, k = 3 and 6): trees against brute force, seconds")
+    print(f"{'n':>6} {'dims':>6} {'trees':>8} {'brute':>8} {'ratio':>6} {'same':>5}")
+    for n, dim in [(250, 1), (250, 3), (250, 25), (1000, 3), (1000, 6), (1000, 25), (5000, 3),
+                   (5000, 6), (5000, 10), (5000, 25), (20_000, 6), (20_000, 10)]:  # fmt: skip
+        x, y, _ = truth.correlated_gaussian(0.5, n, dim=dim, seed=1)
+        rng = np.random.default_rng(1)
+        xs, ys = knn.prepare(x, rng, 1e-10), knn.prepare(y, rng, 1e-10)
+        rep = max(1, min(args.repeat, 20_000 // n))
+        saved = knn.BRUTE_RULE
+
+        def one_pass(xs=xs, ys=ys):
+            return knn.ksg_mi_pointwise_ks(xs, ys, (3, 6))
+
+        try:
+            knn.BRUTE_RULE = ()
+            t_tree, a = median_time(one_pass, rep)
+            knn.BRUTE_RULE = ((10**9, 1),)
+            t_brute, b = median_time(one_pass, rep)
+        finally:
+            knn.BRUTE_RULE = saved
+        same = all(np.array_equal(u, v) for u, v in zip(a, b, strict=True))
+        print(f"{n:>6} {dim:>3}+{dim:<2} {t_tree:8.4f} {t_brute:8.4f} {t_tree / t_brute:6.2f} "
+              f"{same!s:>5}  {load()}", flush=True)  # fmt: skip
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--full", action="store_true")
     p.add_argument("--core", action="store_true")
     p.add_argument("--dims", dest="dims_part", action="store_true")
     p.add_argument("--counts", action="store_true")
+    p.add_argument("--brute", action="store_true")
     p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--full-repeat", type=int, default=1, help="runs of the --dims full estimates")
     p.add_argument("--n-jobs", type=int, default=1)
@@ -362,6 +394,8 @@ def main(argv=None):
     )
     if args.counts:
         part_counts(args)
+    if args.brute:
+        part_brute(args)
     if args.core:
         part_core(args)
     if args.full:

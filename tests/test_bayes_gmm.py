@@ -454,3 +454,15 @@ def test_jax_persistent_cache_is_set_unless_jax_has_its_own(tmp_path, jax_own):
     )
     assert out.stdout.strip() == str(tmp_path / ("theirs" if jax_own else "ours"))
     assert (tmp_path / "ours").is_dir() != jax_own
+
+
+def test_numerical_error_warns_only_where_it_widens_the_spread():
+    from bayesmi.estimators.bayes_gmm import BayesGMMMI
+
+    values = truth.rng(seed=5).normal(0.4, 0.028, 2000)  # a 3+3-D posterior's sd at n = 1000
+    est = BayesGMMMI()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", bm.NumericalErrorWarning)
+        est._warn_numerical(values, np.full(2000, 0.0064))  # widens the spread by 2.6%
+    with pytest.warns(bm.NumericalErrorWarning, match=r"rms 0.02 nats.*more than 10%"):
+        est._warn_numerical(values, np.full(2000, 0.02))  # by 23%

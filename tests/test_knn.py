@@ -77,6 +77,37 @@ def test_conditional_terms_for_several_k_equal_separate_calls():
         np.testing.assert_array_equal(terms, knn.ksg_cmi_pointwise(xs, ys, zs, kk))
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+@pytest.mark.parametrize(("dims", "lattice"), [((1, 1), True), ((2, 3), True), ((6, 6), False)])
+def test_brute_force_terms_equal_the_tree_search(monkeypatch, dims, lattice, workers):
+    # knn.use_brute picks brute force by (n, joint dimension); forced both ways here, the terms
+    # of KSG algorithm 1 and of Frenzel-Pompe agree to the last bit, on lattice data too (ties,
+    # points at exactly the k-th neighbour's distance along an axis, duplicates).
+    rng = truth.rng(seed=sum(dims))
+    n = 700
+    if lattice:
+        x, y, z = (rng.integers(0, 5, (n, d)) * 0.1 for d in (*dims, 1))
+    else:
+        x, y, _ = truth.correlated_gaussian(0.5, n=n, dim=dims[0], seed=23)
+        z = rng.standard_normal((n, 2))
+        x, y, z = (knn.prepare(a, rng, 1e-10) for a in (x, y, z))
+    monkeypatch.setattr(knn, "BRUTE_RULE", ())
+    tree = knn.ksg_mi_pointwise_ks(x, y, (3, 6), 1, workers)
+    tree_cmi = knn.ksg_cmi_pointwise_ks(x, y, z, (3, 6), workers)
+    monkeypatch.setattr(knn, "BRUTE_RULE", ((10**9, 1),))
+    monkeypatch.setattr(knn, "BRUTE_BLOCK", 50 * n)  # several blocks, shared among the threads
+    brute = knn.ksg_mi_pointwise_ks(x, y, (3, 6), 1, workers)
+    brute_cmi = knn.ksg_cmi_pointwise_ks(x, y, z, (3, 6), workers)
+    for a, b in zip(tree + tree_cmi, brute + brute_cmi, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_brute_force_rule():
+    assert not knn.use_brute(10**5, 50) and not knn.use_brute(20_000, 12)
+    assert knn.use_brute(20_000, 20) and knn.use_brute(5000, 12) and knn.use_brute(300, 4)
+    assert not knn.use_brute(300, 3) and not knn.use_brute(5000, 6)
+
+
 # The default estimate (marginals="raw"), pinned to the last bit:
 #   x, y, _ = truth.correlated_gaussian(rho, n=600, dim=dim, seed=data_seed)
 #   r = bm.estimate(x, y, method="ksg", seed=0, progress=False, marginals="raw")
@@ -126,18 +157,25 @@ def test_default_estimate_draws_are_pinned(case, shown, raw, full, null, at_2k):
     assert r.extras["estimate_2k_nats"][0] == at_2k
 
 
-def test_n_jobs_bounds_the_threads(monkeypatch):
+@pytest.mark.parametrize("dim", [1, 2])  # 1 + 1 dimensions by trees, 2 + 2 by brute force
+def test_n_jobs_bounds_the_threads(monkeypatch, dim):
     # The full-data searches run n_jobs threads while no worker runs; each of the n_jobs
     # workers runs its subsample and permutation searches on one thread.
     seen = []
-    count = knn.MarginalCounter.count
+    count, brute = knn.MarginalCounter.count, knn._brute_terms
 
     def spy(self, query, radius, workers=1):
         seen.append((threading.current_thread() is threading.main_thread(), workers))
         return count(self, query, radius, workers)
 
+    def spy_brute(parts, ks, workers, conditional):
+        seen.append((threading.current_thread() is threading.main_thread(), workers))
+        return brute(parts, ks, workers, conditional)
+
     monkeypatch.setattr(knn.MarginalCounter, "count", spy)
-    x, y, _ = truth.correlated_gaussian(0.6, n=400, dim=2, seed=17)
+    monkeypatch.setattr(knn, "_brute_terms", spy_brute)
+    x, y, _ = truth.correlated_gaussian(0.6, n=400, dim=dim, seed=17)
+    assert knn.use_brute(400, 2 * dim) == (dim == 2)
     bm.estimate(
         x, y, method="ksg", seed=0, progress=False, n_draws=8, n_permutations=4, n_jobs=2,
         backend="threading",

@@ -98,7 +98,11 @@ def _terms_ks(quantity, ks, algorithm, x, y, z=None, workers=1, counters=None) -
 def _counters(quantity, algorithm, x, y, z=None):
     """The marginal counters that a permutation null can reuse from the data it permutes: those
     of x and y for MI (y shuffled is the same set of points), of (x, z) and z for conditional
-    MI; None where the estimator has none."""
+    MI; None where the estimator has none or searches by brute force (``knn.use_brute``)."""
+    dims = sum(a.shape[1] for a in (x, y, z) if a is not None and a.ndim == 2)
+    searched = quantity == "cmi" or (quantity == "mi" and algorithm == 1)
+    if searched and y.ndim == 2 and knn.use_brute(len(x), dims):
+        return None
     if quantity == "mi" and y.ndim == 2 and algorithm in (1, 2):
         return knn.MarginalCounter(x), knn.MarginalCounter(y)
     if quantity == "cmi":
