@@ -180,8 +180,8 @@ def test_marginals_are_invariant_to_monotone_maps(skewed):
 
 
 def test_categorical_y_stays_categorical_with_copula_marginals():
-    # x log-normal within each of 2 classes; y labels. "copula" scores x alone; the scores of x
-    # and of exp(x) are the same numbers, so the draws are too.
+    # x Gaussian within each of 2 classes (exp(x) log-normal); y labels. "copula" scores x
+    # alone; the scores of x and of exp(x) are the same numbers, so the draws are too.
     rng = truth.rng(seed=7)
     labels = (rng.random(400) < 0.5).astype(int)
     x = labels + rng.standard_normal(400)
