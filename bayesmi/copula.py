@@ -24,6 +24,7 @@ import hashlib
 import threading
 import warnings
 from collections import OrderedDict
+from dataclasses import dataclass
 
 import numpy as np
 from scipy.special import ndtri
@@ -32,12 +33,16 @@ from bayesmi.exceptions import BayesMIWarning
 
 __all__ = [
     "MARGINALS",
+    "MARGIN_EXTRAS",
     "SKEW_MAX",
     "TAIL_MAX",
     "TIES_FRACTION",
+    "MarginMaps",
     "TiesWarning",
+    "apply_marginals",
     "auto_columns",
     "check_marginals",
+    "fit_scores",
     "margin_shape",
     "normal_scores",
     "refuse_kl",
@@ -180,6 +185,7 @@ def normal_scores(
     warn_ties: bool = True,
     name: str = "x",
     caller: str = "normal_scores",
+    stacklevel: int = 3,
 ) -> np.ndarray:
     """Map each column to normal scores by its (weighted) empirical distribution function.
 
@@ -196,6 +202,8 @@ def normal_scores(
         are tied.
     name, caller : str
         The argument and the estimator, for the warning.
+    stacklevel : int, default=3
+        The warning's ``stacklevel`` (3: the caller of the function that called this one).
 
     Returns
     -------
@@ -234,9 +242,32 @@ def normal_scores(
                 "rounding (MI after rounding is at most the MI before it). Pass the unrounded "
                 "values, or treat a discrete variable as categorical where the method allows.",
                 TiesWarning,
-                stacklevel=3,
+                stacklevel=stacklevel,
             )
     return out[:, 0] if one_d else out
+
+
+def _score_parts(parts, *, caller: str, warn_ties: bool, auto: bool, stacklevel: int):
+    """Scores of ``parts`` (as :func:`scores_of`) and, per part, the mask of the columns scored
+    (None for a part passed through); a tie warning points ``stacklevel`` frames up from
+    :func:`normal_scores`."""
+    out, masks = [], []
+    for p, name in zip(parts, ("x", "y", "z"), strict=False):
+        if p is None or p.ndim == 1:
+            out.append(p)
+            masks.append(None)
+            continue
+        cols = auto_columns(p) if auto else np.ones(p.shape[1], dtype=bool)
+        masks.append(cols)
+        if not cols.any():
+            out.append(p)
+            continue
+        q = np.array(p, dtype=np.float64, copy=True)
+        q[:, cols] = normal_scores(
+            p[:, cols], name=name, caller=caller, warn_ties=warn_ties, stacklevel=stacklevel
+        )
+        out.append(q)
+    return out, masks
 
 
 def scores_of(parts, *, caller: str, warn_ties: bool = True, auto: bool = False) -> list:
@@ -260,16 +291,143 @@ def scores_of(parts, *, caller: str, warn_ties: bool = True, auto: bool = False)
     list
         The parts, continuous ones replaced by their scores (dimensionless).
     """
-    out = []
-    for p, name in zip(parts, ("x", "y", "z"), strict=False):
-        if p is None or p.ndim == 1:
-            out.append(p)
-            continue
-        cols = auto_columns(p) if auto else np.ones(p.shape[1], dtype=bool)
-        if not cols.any():
-            out.append(p)
-            continue
-        q = np.array(p, dtype=np.float64, copy=True)
-        q[:, cols] = normal_scores(p[:, cols], name=name, caller=caller, warn_ties=warn_ties)
-        out.append(q)
-    return out
+    # A tie warning points at the estimator's line that called this function.
+    return _score_parts(parts, caller=caller, warn_ties=warn_ties, auto=auto, stacklevel=4)[0]
+
+
+#: ``extras`` keys under which :meth:`MarginMaps.to_extras` stores the maps (1-D arrays, so they
+#: are never taken for per-draw arrays, and netCDF keeps them as they are).
+MARGIN_EXTRAS = ("margin_scored", "margin_values", "margin_scores")
+
+
+@dataclass(frozen=True, eq=False)
+class MarginMaps:
+    """The normal-score maps an estimator applied to the columns of the joint (x, y[, z]).
+
+    Parameters
+    ----------
+    scored : array of bool, shape (dim,)
+        Which columns of the joint data (x's columns, then y's, then z's) were put in normal
+        scores; the others were used as given.
+    values : array, shape (n_samples, n_scored)
+        Each scored column's data values, sorted (data units).
+    scores : array, shape (n_samples, n_scored)
+        The normal score the method gave each of those values (ties share their mid-rank
+        score, so a value maps to one score).
+
+    A new value maps to a score by linear interpolation between the neighbouring data values
+    (:meth:`to_scores`; beyond the data's range, the end scores), and a score back to data
+    units the same way (:meth:`from_scores`): the empirical distribution function and its
+    inverse, smoothed between the data points.
+
+    Examples
+    --------
+    >>> r = bm.estimate(x, y, method="gmm", marginals="copula", seed=0)
+    >>> s = r.margins.to_scores(np.column_stack([x, y]))   # the scores the mixture was fitted to
+    """
+
+    scored: np.ndarray
+    values: np.ndarray
+    scores: np.ndarray
+
+    @classmethod
+    def fit(cls, parts, scored_parts, masks) -> MarginMaps:
+        """The maps from the data ``parts`` to ``scored_parts`` (both lists of (n, d) arrays;
+        1-D class labels are not part of the joint) over the columns ``masks`` marks."""
+        keep = [i for i, m in enumerate(masks) if m is not None]
+        raw = np.hstack([parts[i] for i in keep])
+        sc = np.hstack([scored_parts[i] for i in keep])
+        scored = np.concatenate([masks[i] for i in keep])
+        # Scores rise with the values (ties share one), so sorting each on its own pairs them;
+        # sorted per column, a saved result keeps the margins, not the rows of the data.
+        return cls(scored, np.sort(raw[:, scored], axis=0), np.sort(sc[:, scored], axis=0))
+
+    @property
+    def columns(self) -> np.ndarray:
+        """Indices of the scored columns of the joint data."""
+        return np.flatnonzero(self.scored)
+
+    def _map(self, u, forward: bool) -> np.ndarray:
+        arr = np.array(u, dtype=np.float64, copy=True)
+        one_d = arr.ndim == 1
+        arr2 = arr[:, None] if one_d else arr
+        if arr2.shape[1] != len(self.scored):
+            raise ValueError(
+                f"MarginMaps: expected {len(self.scored)} columns (x, y and z side by side, as "
+                f"the estimator saw them), got {arr2.shape[1]}."
+            )
+        for k, j in enumerate(self.columns):
+            src, dst = (self.values, self.scores) if forward else (self.scores, self.values)
+            # Ties repeat a value with its one score: interpolate through the distinct ones.
+            xp, first = np.unique(src[:, k], return_index=True)
+            arr2[:, j] = np.interp(arr2[:, j], xp, dst[first, k])
+        return arr2[:, 0] if one_d else arr2
+
+    def to_scores(self, u) -> np.ndarray:
+        """Joint data (n, dim) in data units to the estimator's coordinates: scored columns
+        mapped to their normal scores, the others unchanged."""
+        return self._map(u, forward=True)
+
+    def from_scores(self, s) -> np.ndarray:
+        """Inverse of :meth:`to_scores`: scored columns back to data units."""
+        return self._map(s, forward=False)
+
+    def to_extras(self) -> dict[str, np.ndarray]:
+        """The maps as result extras (``MARGIN_EXTRAS``), saved with the result."""
+        return {
+            "margin_scored": self.scored.astype(np.int8),
+            "margin_values": self.values.T.ravel(),
+            "margin_scores": self.scores.T.ravel(),
+        }
+
+    @classmethod
+    def from_extras(cls, extras) -> MarginMaps | None:
+        """Inverse of :meth:`to_extras`; None where ``extras`` holds no maps."""
+        if not all(key in extras for key in MARGIN_EXTRAS):
+            return None
+        scored = np.asarray(extras["margin_scored"]).astype(bool)
+        k = int(scored.sum())
+        values = np.asarray(extras["margin_values"], dtype=np.float64)
+        scores = np.asarray(extras["margin_scores"], dtype=np.float64)
+        shape = (k, len(values) // k)
+        return cls(scored, values.reshape(shape).T, scores.reshape(shape).T)
+
+
+def apply_marginals(
+    marginals: str, quantity: str, parts, *, caller: str
+) -> tuple[list, MarginMaps | None]:
+    """The ``marginals`` option of the mixture estimators (gmm, bayes_gmm), applied once to the
+    data before the fit.
+
+    "raw" keeps the values; "copula" scores every continuous column (refused for KL, which
+    separate maps of x and y change); "auto" scores the heavy-tailed or skewed columns
+    (:func:`auto_columns`) for MI and conditional MI and keeps KL's raw values. A 1-D part
+    (class labels of a categorical y) stays as it is.
+
+    Returns
+    -------
+    parts : list
+        The data the method models.
+    maps : MarginMaps or None
+        The maps applied; None where no column was scored ("raw", "auto" for KL, or "auto"
+        finding every column close enough to normal).
+    """
+    if marginals == "copula" and quantity == "kl":
+        refuse_kl(caller)
+    if marginals == "raw" or (marginals == "auto" and quantity == "kl"):
+        return list(parts), None
+    return fit_scores(parts, caller=caller, auto=marginals == "auto", _stacklevel=5)
+
+
+def fit_scores(
+    parts, *, caller: str, warn_ties: bool = True, auto: bool = False, _stacklevel: int = 4
+) -> tuple[list, MarginMaps | None]:
+    """:func:`scores_of`, and the maps it applied (None where no column was scored)."""
+    # A tie warning points at the estimator's line that called this function (or
+    # apply_marginals, one frame further).
+    scored, masks = _score_parts(
+        parts, caller=caller, warn_ties=warn_ties, auto=auto, stacklevel=_stacklevel
+    )
+    if not any(m is not None and m.any() for m in masks):
+        return scored, None
+    return scored, MarginMaps.fit(parts, scored, masks)

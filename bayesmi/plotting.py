@@ -27,7 +27,10 @@ def plot_mixture(
         A ``gmm`` result (it carries the fitted mixture).
     x, y : array-like, optional
         The data the result was computed from. Without them (a report of a saved result) the
-        contours span the mixture's means +- 3.5 standard deviations.
+        contours span the mixture's means +- 3.5 standard deviations. Columns the method put
+        in normal scores (``marginals``, :attr:`bayesmi.MIResult.margins`) are shown in normal
+        scores, as the mixture was fitted, the data mapped by the stored maps, and their axes
+        say so ("normal scores of x[0]").
     dims : (int, int)
         Which two coordinates of the joint (x, y) to show (default: first of x, first of y
         when both are 1-D).
@@ -49,6 +52,8 @@ def plot_mixture(
                 f"plot_mixture: x and y have {u.shape[1]} columns in all, the mixture {model.dim}."
             )
         dx = x.shape[1]
+        if result.margins is not None:
+            u = result.margins.to_scores(u)
         ax.scatter(u[:, i], u[:, j], s=4, alpha=0.35, color="0.3", label="data")
         lo, hi = u[:, [i, j]].min(0), u[:, [i, j]].max(0)
     else:
@@ -65,6 +70,11 @@ def plot_mixture(
     ax.contour(g0, g1, dens, levels=levels, cmap="viridis")
     ax.scatter(m2.means[:, 0], m2.means[:, 1], marker="x", color="crimson", label="means")
     names = [f"x[{k}]" for k in range(dx)] + [f"y[{k}]" for k in range(model.dim - dx)]
+    if result.margins is not None:
+        names = [
+            f"normal scores of {name}" if scored else name
+            for name, scored in zip(names, result.margins.scored, strict=True)
+        ]
     ax.set_xlabel(names[i])
     ax.set_ylabel(names[j])
     ax.set_title(f"fitted mixture, {model.n_components} component(s)")

@@ -35,8 +35,9 @@ UNITS = ("nats", "bits")
 BOUNDS = (None, "lower", "upper")
 
 # Where an estimator stores what MIResult's typed accessors read (full_estimate_nats,
-# null_draws_nats, p_value, ceiling_nats, cv_curve, training_log): ``extras`` keys, written to
-# saved files under these names since the first version, so files of every version load.
+# null_draws_nats, p_value, ceiling_nats, cv_curve, training_log; margins under
+# bayesmi.copula.MARGIN_EXTRAS): ``extras`` keys, written to saved files under these names since
+# the first version, so files of every version load.
 FULL_ESTIMATE_KEY = "full_data_estimate_nats"
 NULL_DRAWS_KEY = "null_draws_nats"
 P_VALUE_KEY = "p_value"
@@ -121,8 +122,8 @@ class MIResult:
         every draw, the CV curve, the fitted mixtures). Arrays whose leading shape is
         (chain, draw) are per-draw. What every consumer reads has a typed accessor
         (:attr:`full_estimate_nats`, :attr:`null_draws_nats`, :attr:`p_value`,
-        :attr:`ceiling_nats`, :attr:`cv_curve`, :attr:`training_log`): read those, not the
-        keys; an estimator stores them under the keys named in this module.
+        :attr:`ceiling_nats`, :attr:`cv_curve`, :attr:`training_log`, :attr:`margins`): read
+        those, not the keys; an estimator stores them under the keys named in this module.
     model : object, optional
         The fitted model(s) (for plots and reuse); rebuilt from ``extras`` on load where possible.
     bound : {None, "lower", "upper"}
@@ -249,6 +250,17 @@ class MIResult:
         if ks is None or scores is None or len(ks) == 0:
             return None
         return np.asarray(ks), np.asarray(scores)
+
+    @property
+    def margins(self):
+        """The normal-score maps the method applied to the data before fitting
+        (:class:`bayesmi.copula.MarginMaps`: which columns of the joint x, y[, z] were scored,
+        and each one's map from values to scores and back), or None where the method used
+        every value as given (``marginals="raw"``, KL with ``"auto"``, ``"auto"`` finding no
+        heavy-tailed or skewed column, or a method without the option)."""
+        from bayesmi.copula import MarginMaps
+
+        return MarginMaps.from_extras(self.extras)
 
     @property
     def training_log(self) -> dict[str, np.ndarray] | None:

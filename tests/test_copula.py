@@ -166,7 +166,7 @@ def test_auto_marginals_score_the_heavy_tailed_and_skewed_columns_only():
     np.testing.assert_array_equal(a.draws_nats, b.draws_nats)
 
 
-@pytest.mark.parametrize("method", ["ksg", "gmm"])
+@pytest.mark.parametrize("method", ["ksg", "gmm", "bayes_gmm"])
 def test_copula_marginals_refused_for_kl_and_checked(method):
     import bayesmi as bm
     from bayesmi import truth
@@ -178,3 +178,93 @@ def test_copula_marginals_refused_for_kl_and_checked(method):
         ValueError, match=r"marginals must be one of \('raw', 'copula', 'auto'\), got 'rank'"
     ):
         bm.estimate(x, y, method=method, marginals="rank", progress=False)
+
+
+# -- the fitted maps travel with the result ----------------------------------------------------
+@pytest.mark.filterwarnings("ignore::bayesmi.copula.TiesWarning")  # the rounded column is the point
+def test_margin_maps_map_values_to_scores_and_back_with_ties():
+    rng = truth.rng(seed=45)
+    a = np.column_stack([rng.standard_normal(200), np.round(rng.exponential(size=200), 1)])
+    b = rng.standard_normal((200, 1))
+    parts, maps = copula.apply_marginals("copula", "mi", [a, b], caller="t")
+    np.testing.assert_array_equal(maps.scored, [True, True, True])
+    u = np.hstack([a, b])
+    # The data's own values map exactly onto the scores the method used (ties included) ...
+    np.testing.assert_array_equal(maps.to_scores(u), np.hstack(parts))
+    # ... and back: the inverse of the empirical map at the data is the identity.
+    np.testing.assert_array_equal(maps.from_scores(np.hstack(parts)), u)
+    # A new value between two data values lands between their scores; beyond them, at the ends.
+    v = np.sort(a[:, 0])
+    mid = maps.to_scores(np.array([[(v[9] + v[10]) / 2, 0.0, 0.0], [v[-1] + 5, 0.0, 0.0]]))
+    s = np.sort(parts[0][:, 0])
+    assert s[9] < mid[0, 0] < s[10] and mid[1, 0] == s[-1]
+    with pytest.raises(ValueError, match="MarginMaps: expected 3 columns"):
+        maps.to_scores(a)
+    back = copula.MarginMaps.from_extras(maps.to_extras())
+    np.testing.assert_array_equal(back.values, maps.values)
+    np.testing.assert_array_equal(back.scores, maps.scores)
+    # "auto" records the columns it left alone; "raw" and KL under "auto" record nothing.
+    _, auto = copula.apply_marginals("auto", "mi", [a, b], caller="t")
+    np.testing.assert_array_equal(auto.scored, [False, True, False])
+    assert copula.apply_marginals("raw", "mi", [a, b], caller="t")[1] is None
+    assert copula.apply_marginals("auto", "kl", [a, b], caller="t")[1] is None
+
+
+def test_gmm_result_carries_its_maps_through_save_and_load(tmp_path):
+    import bayesmi as bm
+    from bayesmi.plotting import plot_mixture
+
+    x, y, _ = truth.correlated_gaussian(0.6, 600, seed=46)
+    kw = {"method": "gmm", "n_draws": 5, "seed": 1, "progress": False, "n_permutations": 0}
+    r = bm.estimate(np.exp(x), y, **kw)  # "auto": the log-normal x is scored, y is not
+    maps = r.margins
+    np.testing.assert_array_equal(maps.scored, [True, False])
+    u = np.hstack([np.exp(x), y])
+    np.testing.assert_array_equal(maps.to_scores(u)[:, 0], copula.normal_scores(np.exp(x[:, 0])))
+    np.testing.assert_array_equal(maps.to_scores(u)[:, 1], y[:, 0])
+    back = bm.load(r.save(tmp_path / "r.nc"))
+    np.testing.assert_array_equal(back.margins.scored, maps.scored)
+    np.testing.assert_array_equal(back.margins.values, maps.values)
+    np.testing.assert_array_equal(back.margins.to_scores(u), maps.to_scores(u))
+    ax = plot_mixture(r, np.exp(x), y)
+    assert ax.get_xlabel() == "normal scores of x[0]" and ax.get_ylabel() == "y[0]"
+    # The data are drawn in the mixture's coordinates: the scatter is the scores.
+    np.testing.assert_array_equal(ax.collections[0].get_offsets()[:, 0], maps.to_scores(u)[:, 0])
+    assert bm.estimate(x, y, marginals="raw", **kw).margins is None
+    # Categorical y: x alone is scored and mapped.
+    x3, labels, _ = truth.discrete_uniform_shift(600, seed=47)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", bm.CoverageWarning)  # flat classes: not the point
+        warnings.simplefilter("ignore", bm.NumericalErrorWarning)  # five draws' sd
+        g = bm.estimate(np.exp(x3), labels, categorical=True, marginals="copula", **kw)
+    np.testing.assert_array_equal(g.margins.scored, [True])
+    np.testing.assert_array_equal(g.margins.to_scores(np.exp(x3)), copula.normal_scores(np.exp(x3)))
+
+
+def test_ksg_result_carries_its_maps():
+    import bayesmi as bm
+
+    x, y, z, _ = truth.gaussian_cmi(0.5, 1.0, n=600, seed=48)
+    kw = {"method": "ksg", "n_draws": 20, "seed": 0, "progress": False, "n_permutations": 0}
+    r = bm.estimate(np.exp(x), y, z=z, **kw)  # "auto" is "copula" for ksg: every column
+    u = np.column_stack([np.exp(x), y, z])
+    np.testing.assert_array_equal(r.margins.scored, [True, True, True])
+    np.testing.assert_array_equal(r.margins.to_scores(u), copula.normal_scores(u))
+    assert bm.kl_marginals(x, y, **kw).margins is None  # KL keeps the raw values
+
+
+@pytest.mark.parametrize("method", ["gmm", "ksg", "gcmi"])
+def test_tie_warnings_point_at_the_estimator(method):
+    import bayesmi as bm
+
+    rng = truth.rng(seed=49)
+    x, y = np.round(rng.exponential(size=300), 1), rng.standard_normal(300)
+    kw = {"n_draws": 20, "seed": 0, "progress": False}
+    if method != "gcmi":  # gcmi always scores
+        kw |= {"n_permutations": 0, "marginals": "copula"}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        bm.estimate(x, y, method=method, **kw)
+    ties = [w for w in caught if issubclass(w.category, copula.TiesWarning)]
+    # Through scores_of, fit_scores or apply_marginals, the line shown is the estimator's.
+    assert ties and all(w.filename.endswith(f"estimators/{method}.py") for w in ties)

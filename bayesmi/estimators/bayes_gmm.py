@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from bayesmi import intervals, mixture
+from bayesmi.copula import apply_marginals, check_marginals
 from bayesmi.estimators._bayes_model import JAX_CACHE_ENV, jax_cache_dir
 from bayesmi.estimators._em import FitError, select_n_components
 from bayesmi.estimators.base import Estimator, MixtureVerbs, register
@@ -208,6 +209,16 @@ class BayesGMMMI(MixtureVerbs, Estimator):
         level the interval starts at 0 and the printout says "no dependence detected" (the
         mixture's MI is > 0 in every posterior draw, so without it the interval never reaches
         0). 0 skips it.
+    marginals : {"auto", "raw", "copula"}, default="auto"
+        As in ``gmm`` (:func:`bayesmi.copula.apply_marginals`, the same code): "copula" maps
+        each continuous column of x, y (and z) to normal scores by its empirical distribution
+        function, once on the data before the posterior is fitted, so that the mixture models
+        only the dependence; "auto" does so for the heavy-tailed or skewed columns
+        (:func:`bayesmi.copula.auto_columns`) for MI and conditional MI and keeps KL's raw
+        values; "raw" fits the values as given. A categorical y stays categorical; "copula" is
+        refused for ``kl_marginals``. Scored columns are in normal scores in the posterior
+        mixtures and ``observed_data`` (the data the mixture was fitted to); the maps travel
+        with the result (``r.margins``). Measured in docs/bayes_gmm.md, "Marginals".
     seed : int or None, default=None
         The same seed gives the same draws.
     n_jobs : int, default=1
@@ -282,6 +293,7 @@ class BayesGMMMI(MixtureVerbs, Estimator):
         max_rhat: float = 1.01,
         interval: str = "calibrated",
         n_permutations: int = 50,
+        marginals: str = "auto",
         seed: int | None = None,
         n_jobs: int = 1,
         progress: bool = True,
@@ -303,6 +315,7 @@ class BayesGMMMI(MixtureVerbs, Estimator):
         self.lkj_eta = lkj_eta
         self.interval = interval
         self.n_permutations = n_permutations
+        self.marginals = marginals
         self.sd_scale = sd_scale
         self.sd_log_sd = sd_log_sd
         self.categorical = categorical
@@ -333,6 +346,7 @@ class BayesGMMMI(MixtureVerbs, Estimator):
         check_positive_int(self.n_mc, "n_mc", caller=c, minimum=100)
         check_positive_int(self.min_ess, "min_ess", caller=c, minimum=0)
         check_positive_int(self.n_permutations, "n_permutations", caller=c, minimum=0)
+        check_marginals(self.marginals, caller=c)
         positive = ("weight_concentration", "mean_sd", "lkj_eta", "sd_scale", "sd_log_sd")
         for name in (*positive, "advi_learning_rate"):
             value = getattr(self, name)
@@ -439,6 +453,9 @@ class BayesGMMMI(MixtureVerbs, Estimator):
         )
 
     def _run(self, quantity: str, parts: list[np.ndarray]) -> MIResult:
+        raw = parts  # for the data hash and the independence test
+        # Once, before the fit: a posterior has no resamples to redo it in.
+        parts, maps = apply_marginals(self.marginals, quantity, parts, caller=type(self).__name__)
         u = np.hstack(parts)
         shift, scale = u.mean(0), u.std(0)
         u_std = (u - shift) / scale
@@ -473,8 +490,10 @@ class BayesGMMMI(MixtureVerbs, Estimator):
             **cv,
         }
         extras.update(_loss_log(post.loss))
+        if maps is not None:
+            extras |= maps.to_extras()
         observed = {"u": u}
-        return self._result(values, quantity, parts, k, post, extras, observed)
+        return self._result(values, quantity, raw, k, post, extras, observed)
 
     def _estimate_categorical(self, x, y) -> MIResult:
         c = type(self).__name__
@@ -489,8 +508,9 @@ class BayesGMMMI(MixtureVerbs, Estimator):
                 f"{c}: class {int(counts.argmin())} of y has {counts.min()} samples, fewer than "
                 f"the {MIN_SAMPLES} needed to fit its mixture. Merge rare classes."
             )
-        shift, scale = x.mean(0), x.std(0)
-        x_std = (x - shift) / scale
+        (u,), maps = apply_marginals(self.marginals, "mi", [x], caller=c)
+        shift, scale = u.mean(0), u.std(0)
+        x_std = (u - shift) / scale
         seeds = spawn_seeds(self.seed, 2 * len(counts) + 2)
         models_per_class, ks, stats, cvs = [], [], [], {}
         for cls in range(len(counts)):
@@ -504,7 +524,7 @@ class BayesGMMMI(MixtureVerbs, Estimator):
             stats.append(post)
             cvs.update({f"class{cls}_{key}": v for key, v in cv.items()})
         shape = models_per_class[0][0].shape[:2]
-        self._warn_if_edges(x, labels, models_per_class)
+        self._warn_if_edges(u, labels, models_per_class)
         # The class probabilities have the conjugate posterior Dirichlet(1 + counts); the
         # likelihood factorises over labels and x given labels, so they are drawn exactly.
         rng = np.random.default_rng(seeds[-2])
@@ -533,6 +553,7 @@ class BayesGMMMI(MixtureVerbs, Estimator):
             "numerical_error_nats": errors,
             "class_counts": counts,
             **cvs,
+            **(maps.to_extras() if maps is not None else {}),
         }
         for cls, (w, mu, cov) in enumerate(models_per_class):
             extras[f"class{cls}_weights"] = w
@@ -540,7 +561,7 @@ class BayesGMMMI(MixtureVerbs, Estimator):
             extras[f"class{cls}_covs"] = cov
         merged = _merge_stats(stats)
         return self._result(
-            values, "mi", [x, labels[:, None]], ks, merged, extras, {"x": x, "y": labels}
+            values, "mi", [x, labels[:, None]], ks, merged, extras, {"x": u, "y": labels}
         )
 
     def _result(self, values, quantity, parts, k, post, extras, observed) -> MIResult:

@@ -26,7 +26,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from bayesmi import intervals, mixture
-from bayesmi.copula import check_marginals, refuse_kl, scores_of
+from bayesmi.copula import apply_marginals, check_marginals
 from bayesmi.estimators._em import (
     INIT_METHODS,
     FitError,
@@ -344,7 +344,8 @@ class GMMMI(MixtureVerbs, Estimator):
         (:func:`bayesmi.copula.auto_columns`) and leaves the others as given, for MI and
         conditional MI; KL keeps the raw values. "raw" models every value as given. A
         categorical y stays categorical; "copula" is refused for ``kl_marginals``. Scored
-        columns are in normal scores in the fitted mixtures (``model``, extras). Measured in
+        columns are in normal scores in the fitted mixtures (``model``, extras); which columns
+        and the maps themselves travel with the result (``r.margins``). Measured in
         docs/gmm.md, "Marginals do not matter": "auto" cut the RMSE on the log-normal,
         exponential and Cauchy cells 1.5-8x and kept the crossed mixture (``mixture_x``, where
         scoring every column held the truth in 0.57 of the data sets) raw.
@@ -517,10 +518,7 @@ class GMMMI(MixtureVerbs, Estimator):
     # -- the verbs (estimate, kl_marginals: MixtureVerbs) --------------------------------------
     def _run(self, quantity: str, parts: list[np.ndarray]) -> MIResult:
         raw = parts  # for the data hash and the independence test
-        if self.marginals == "copula" and quantity == "kl":
-            refuse_kl(type(self).__name__)
-        if self.marginals == "copula" or (self.marginals == "auto" and quantity != "kl"):
-            parts = scores_of(parts, caller=type(self).__name__, auto=self.marginals == "auto")
+        parts, maps = apply_marginals(self.marginals, quantity, parts, caller=type(self).__name__)
         u = np.hstack(parts)
         shift, scale = u.mean(0), u.std(0)
         ut = np.ascontiguousarray(((u - shift) / scale).T)
@@ -537,6 +535,8 @@ class GMMMI(MixtureVerbs, Estimator):
         full_value, _ = _quantity(full, ctx, rng)
         pointwise = mixture.pointwise_mi(full, parts[0].shape[1], u) if quantity == "mi" else None
         extras = self._extras(out, sel, full, full_value)
+        if maps is not None:
+            extras |= maps.to_extras()
         return self._result(
             out,
             quantity,
@@ -561,11 +561,7 @@ class GMMMI(MixtureVerbs, Estimator):
                 f"{c}: class {int(counts.argmin())} of y has {counts.min()} samples, fewer than "
                 f"the {self._min_samples} needed to fit its mixture. Merge rare classes."
             )
-        u = (
-            x
-            if self.marginals == "raw"
-            else scores_of([x], caller=c, auto=self.marginals == "auto")[0]
-        )
+        (u,), maps = apply_marginals(self.marginals, "mi", [x], caller=c)
         shift, scale = u.mean(0), u.std(0)
         ut = np.ascontiguousarray(((u - shift) / scale).T)
         seeds = spawn_seeds(self.seed, self.n_draws + 1)
@@ -585,6 +581,7 @@ class GMMMI(MixtureVerbs, Estimator):
             "converged": np.array([[o["converged"] for o in out]], dtype=np.int8),
             "class_counts": counts,
             "full_data_estimate_nats": np.array([full_value]),
+            **(maps.to_extras() if maps is not None else {}),
         }
         return self._result(
             out,

@@ -31,7 +31,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from bayesmi import intervals
-from bayesmi.copula import check_marginals, refuse_kl, scores_of
+from bayesmi.copula import check_marginals, fit_scores, refuse_kl
 from bayesmi.estimators import _knn as knn
 from bayesmi.estimators.base import Estimator, register
 from bayesmi.exceptions import WARNINGS_PAGE, CoverageWarning, HighMIWarning
@@ -264,7 +264,8 @@ class KSGMI(Estimator):
         invariant under separate maps of x and y). "auto" (the default): "copula" for MI and
         conditional MI, "raw" for KL; it raised the 90% interval's coverage of the Student-t
         with rho 0 from 0.77 to 0.96 with no case's RMSE worse by more than 2% (48 data sets a
-        case, n = 1000; docs/ksg.md, "Marginals"). "raw": the values as given (scaled).
+        case, n = 1000; docs/ksg.md, "Marginals"). "raw": the values as given (scaled). The
+        maps applied travel with the result (``r.margins``).
     seed : int or None
     n_jobs : int, default=1
         Workers for the subsamples and permutations.
@@ -425,8 +426,9 @@ class KSGMI(Estimator):
         jitter = 0.0 if self.algorithm == "mixed" else self.jitter
         parts = (x, y, z)
         copula = self.marginals == "copula" or (self.marginals == "auto" and quantity != "kl")
+        maps = None
         if copula:  # ties are the mixed estimator's data: no warning there
-            parts = scores_of(parts, caller=type(self).__name__, warn_ties=jitter > 0)
+            parts, maps = fit_scores(parts, caller=type(self).__name__, warn_ties=jitter > 0)
         data = tuple(
             a if a is None or a.ndim == 1 else knn.prepare(a, rng, jitter, scale) for a in parts
         )
@@ -444,6 +446,7 @@ class KSGMI(Estimator):
             "subsample_size": sizes[None, :],
             "full_data_estimate_nats": np.array([full]),
             "extrapolated_estimate_nats": np.array([extrapolated]),
+            **(maps.to_extras() if maps is not None else {}),
         }
         if self.n_permutations > 0:
             extras |= self._null(data, quantity, counters, full, seeds[2])
