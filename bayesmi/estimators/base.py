@@ -229,6 +229,15 @@ class Estimator:
         lines += [f"- {ref}" for ref in cls.references] or ["- (no published method)"]
         return "\n".join(lines)
 
+    def _set_common(
+        self, *, seed: int | None, n_jobs: int, progress: bool, backend: str | None
+    ) -> None:
+        """Store the common parameters, as they are (for a constructor: no checks, no work)."""
+        self.seed = seed
+        self.n_jobs = n_jobs
+        self.progress = progress
+        self.backend = backend
+
     @classmethod
     def _param_names(cls) -> list[str]:
         sig = inspect.signature(cls.__init__)

@@ -273,10 +273,7 @@ class GaussianCopulaMI(Estimator):
         self.prior_scale = prior_scale
         self.categorical = categorical
         self.interval = interval
-        self.seed = seed
-        self.n_jobs = n_jobs
-        self.progress = progress
-        self.backend = backend
+        self._set_common(seed=seed, n_jobs=n_jobs, progress=progress, backend=backend)
 
     def _check_params(self) -> None:
         c = type(self).__name__

@@ -334,10 +334,7 @@ class KSGMI(Estimator):
         self.categorical = categorical
         self.jitter = jitter
         self.marginals = marginals
-        self.seed = seed
-        self.n_jobs = n_jobs
-        self.progress = progress
-        self.backend = backend
+        self._set_common(seed=seed, n_jobs=n_jobs, progress=progress, backend=backend)
 
     def _check_params(self) -> None:
         c = type(self).__name__

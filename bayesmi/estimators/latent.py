@@ -284,10 +284,7 @@ class LatentMI(Estimator):
         self.n_draws = n_draws
         self.clip = clip
         self.device = device
-        self.seed = seed
-        self.n_jobs = n_jobs
-        self.progress = progress
-        self.backend = backend
+        self._set_common(seed=seed, n_jobs=n_jobs, progress=progress, backend=backend)
 
     # -- checks ----------------------------------------------------------------------------
     def _check_params(self) -> None:

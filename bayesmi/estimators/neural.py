@@ -207,10 +207,7 @@ class NeuralMI(Estimator):
         self.mine_alpha = mine_alpha
         self.augment = augment
         self.device = device
-        self.seed = seed
-        self.n_jobs = n_jobs
-        self.progress = progress
-        self.backend = backend
+        self._set_common(seed=seed, n_jobs=n_jobs, progress=progress, backend=backend)
 
     # -- checks -------------------------------------------------------------------------------
     def _check_params(self) -> None:
