@@ -302,6 +302,17 @@ class Estimator:
             f"{able}."
         )
 
+    def _categorical_y(self, z) -> bool:
+        """Whether y is class labels (``categorical=True``); z is then refused, as there is no
+        conditional MI with class labels."""
+        if not self.categorical:
+            return False
+        if z is not None:
+            raise ValueError(
+                f"{type(self).__name__}: conditional MI is not available with categorical=True."
+            )
+        return True
+
     def _map(self, fn, tasks, desc: str) -> list[Any]:
         """``[fn(t) for t in tasks]`` over this estimator's workers, backend and progress bar."""
         return run_parallel(
@@ -363,11 +374,9 @@ class MixtureVerbs:
         from bayesmi.validation import check_paired, warn_if_deterministic
 
         self._check_params()
-        c = type(self).__name__
-        if self.categorical:
-            if z is not None:
-                raise ValueError(f"{c}: conditional MI is not available with categorical=True.")
+        if self._categorical_y(z):
             return self._estimate_categorical(x, y)
+        c = type(self).__name__
         x, y, z = check_paired(x, y, z, caller=c, min_samples=self._min_samples)
         if z is None:
             warn_if_deterministic(x, y, c)
