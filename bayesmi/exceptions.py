@@ -21,6 +21,7 @@ __all__ = [
     "RepeatedRowsWarning",
     "SamplerWarning",
     "SparseTableWarning",
+    "warn_still_improving",
 ]
 
 
@@ -76,3 +77,19 @@ class RepeatedRowsWarning(BayesMIWarning):
 
 class FewSamplesWarning(BayesMIWarning):
     """Too few samples for the dimension of the data: the model's own fit adds spurious MI."""
+
+
+def warn_still_improving(improving, caller: str, rest: str, *, stacklevel: int) -> None:
+    """A ``ConvergenceWarning`` when members of an ensemble were still improving on their
+    validation data as their training budget ran out: "<caller>: <k> of <n> <rest>", with
+    ``improving`` one bool per member (k of them true). ``stacklevel`` as ``warnings.warn``
+    takes it here."""
+    import warnings
+
+    n_improving = int(improving.sum())
+    if n_improving:
+        warnings.warn(
+            f"{caller}: {n_improving} of {len(improving)} {rest}",
+            ConvergenceWarning,
+            stacklevel=stacklevel,
+        )
