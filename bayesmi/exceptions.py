@@ -5,6 +5,14 @@ held the truth in that regime) live in the docs page it names, :data:`WARNINGS_P
 message, so that the next validation run updates one table instead of the code.
 """
 
+from __future__ import annotations
+
+import warnings
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
+
 #: The docs page whose tables hold the measured coverage behind every ``CoverageWarning``.
 WARNINGS_PAGE = 'docs/validation.md, "Where the methods warn"'
 
@@ -21,6 +29,7 @@ __all__ = [
     "RepeatedRowsWarning",
     "SamplerWarning",
     "SparseTableWarning",
+    "warn_still_improving",
 ]
 
 
@@ -76,3 +85,17 @@ class RepeatedRowsWarning(BayesMIWarning):
 
 class FewSamplesWarning(BayesMIWarning):
     """Too few samples for the dimension of the data: the model's own fit adds spurious MI."""
+
+
+def warn_still_improving(improving: np.ndarray, caller: str, rest: str, *, stacklevel: int) -> None:
+    """A ``ConvergenceWarning`` when members of an ensemble were still improving on their
+    validation data as their training budget ran out: "<caller>: <k> of <n> <rest>", with
+    ``improving`` one bool per member (k of them true). ``stacklevel`` as ``warnings.warn``
+    takes it here."""
+    n_improving = int(improving.sum())
+    if n_improving:
+        warnings.warn(
+            f"{caller}: {n_improving} of {len(improving)} {rest}",
+            ConvergenceWarning,
+            stacklevel=stacklevel,
+        )

@@ -8,6 +8,7 @@ without an entry runs with its defaults. The data: rho = 0.6 correlated Gaussian
 
 import json
 import pickle
+import re
 import warnings
 from functools import cache
 from importlib import metadata
@@ -260,6 +261,19 @@ def test_categorical_y_as_declared(method):
     else:
         with pytest.raises(ValueError, match=rf"method {method!r} does not take a categorical y"):
             bm.estimate(X, LABELS, method=method, categorical=True)
+
+
+@pytest.mark.parametrize(
+    "method",
+    _params(
+        m for m, c in sorted(REGISTRY.items()) if c.supports_categorical and c.supports_conditional
+    ),
+)
+def test_categorical_y_refuses_z(method):
+    est = _estimator(method, seed=0, categorical=True)
+    message = f"{type(est).__name__}: conditional MI is not available with categorical=True."
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        est.estimate(X, LABELS, Z)
 
 
 # -- old parameter names -------------------------------------------------------------------------

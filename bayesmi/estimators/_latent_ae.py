@@ -136,16 +136,16 @@ def fit_paired_autoencoders(
     train_idx: np.ndarray,
     val_idx: np.ndarray,
     *,
-    latent_dim: int = 8,
-    hidden: tuple[int, ...] = (128, 64),
-    alpha: float = 1.0,
-    lam: float = 1.0,
-    dropout: float = 0.5,
-    lr: float = 1e-3,
-    weight_decay: float = 1e-4,
-    batch_size: int = 256,
-    max_epochs: int = 200,
-    patience: int = 10,
+    latent_dim: int,
+    hidden: tuple[int, ...],
+    alpha: float,
+    lam: float,
+    dropout: float,
+    lr: float,
+    weight_decay: float,
+    batch_size: int,
+    max_epochs: int,
+    patience: int,
     seed: np.random.SeedSequence | int | None = None,
     device: str = "cpu",
     progress: bool = True,
@@ -160,6 +160,8 @@ def fit_paired_autoencoders(
         Standardised data, shared by all members.
     train_idx, val_idx : int arrays (members, n_train), (members, n_val)
         The rows each member trains on and is validated on.
+    latent_dim, hidden, alpha, lam, dropout, lr, weight_decay, batch_size, max_epochs, patience
+        As in :class:`~bayesmi.estimators.latent.LatentMI`, which holds their defaults.
     seed : SeedSequence or int
         Initial weights, batch order and dropout masks.
     progress : bool

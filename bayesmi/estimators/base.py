@@ -229,6 +229,15 @@ class Estimator:
         lines += [f"- {ref}" for ref in cls.references] or ["- (no published method)"]
         return "\n".join(lines)
 
+    def _set_common(
+        self, *, seed: int | None, n_jobs: int, progress: bool, backend: str | None
+    ) -> None:
+        """Store the common parameters, as they are (for a constructor: no checks, no work)."""
+        self.seed = seed
+        self.n_jobs = n_jobs
+        self.progress = progress
+        self.backend = backend
+
     @classmethod
     def _param_names(cls) -> list[str]:
         sig = inspect.signature(cls.__init__)
@@ -293,6 +302,17 @@ class Estimator:
             f"{able}."
         )
 
+    def _categorical_y(self, z) -> bool:
+        """Whether y is class labels (``categorical=True``); z is then refused, as there is no
+        conditional MI with class labels."""
+        if not self.categorical:
+            return False
+        if z is not None:
+            raise ValueError(
+                f"{type(self).__name__}: conditional MI is not available with categorical=True."
+            )
+        return True
+
     def _map(self, fn, tasks, desc: str) -> list[Any]:
         """``[fn(t) for t in tasks]`` over this estimator's workers, backend and progress bar."""
         return run_parallel(
@@ -354,11 +374,9 @@ class MixtureVerbs:
         from bayesmi.validation import check_paired, warn_if_deterministic
 
         self._check_params()
-        c = type(self).__name__
-        if self.categorical:
-            if z is not None:
-                raise ValueError(f"{c}: conditional MI is not available with categorical=True.")
+        if self._categorical_y(z):
             return self._estimate_categorical(x, y)
+        c = type(self).__name__
         x, y, z = check_paired(x, y, z, caller=c, min_samples=self._min_samples)
         if z is None:
             warn_if_deterministic(x, y, c)

@@ -244,10 +244,7 @@ class BinsMI(Estimator):
         self.n_draws = n_draws
         self.n_permutations = n_permutations
         self.interval = interval
-        self.seed = seed
-        self.n_jobs = n_jobs
-        self.progress = progress
-        self.backend = backend
+        self._set_common(seed=seed, n_jobs=n_jobs, progress=progress, backend=backend)
 
     def _check_params(self) -> None:
         c = type(self).__name__

@@ -273,10 +273,7 @@ class GaussianCopulaMI(Estimator):
         self.prior_scale = prior_scale
         self.categorical = categorical
         self.interval = interval
-        self.seed = seed
-        self.n_jobs = n_jobs
-        self.progress = progress
-        self.backend = backend
+        self._set_common(seed=seed, n_jobs=n_jobs, progress=progress, backend=backend)
 
     def _check_params(self) -> None:
         c = type(self).__name__
@@ -301,11 +298,9 @@ class GaussianCopulaMI(Estimator):
         z : array-like, shape (n_samples,) or (n_samples, dz), optional
             Conditioning variable.
         """
-        self._check_params()
         c = type(self).__name__
-        if self.categorical:
-            if z is not None:
-                raise ValueError(f"{c}: conditional MI is not available with categorical=True.")
+        self._check_params()
+        if self._categorical_y(z):
             return self._categorical(x, y)
         x, y, z = check_paired(x, y, z, caller=c, min_samples=3)
         parts = [p for p in (x, y, z) if p is not None]

@@ -439,10 +439,7 @@ class GMMMI(MixtureVerbs, Estimator):
         self.interval = interval
         self.n_permutations = n_permutations
         self.marginals = marginals
-        self.seed = seed
-        self.n_jobs = n_jobs
-        self.progress = progress
-        self.backend = backend
+        self._set_common(seed=seed, n_jobs=n_jobs, progress=progress, backend=backend)
 
     # -- checks ------------------------------------------------------------------------------
     def _check_params(self) -> None:

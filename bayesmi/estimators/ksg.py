@@ -335,10 +335,7 @@ class KSGMI(Estimator):
         self.categorical = categorical
         self.jitter = jitter
         self.marginals = marginals
-        self.seed = seed
-        self.n_jobs = n_jobs
-        self.progress = progress
-        self.backend = backend
+        self._set_common(seed=seed, n_jobs=n_jobs, progress=progress, backend=backend)
 
     def _check_params(self) -> None:
         c = type(self).__name__
@@ -398,14 +395,11 @@ class KSGMI(Estimator):
         most = 4 if isinstance(self.fractions, str) else max(self.fractions)
         min_samples = most * 4 * (self.k + 1)
         c = type(self).__name__
-        if self.categorical and z is not None:
-            raise ValueError(f"{c}: conditional MI is not available with categorical=True.")
+        labels = self._categorical_y(z)
         if self.algorithm == "mixed" and z is not None:
             raise ValueError(f"{c}: conditional MI is not available with algorithm='mixed'.")
-        x, y, z = check_paired(
-            x, y, z, caller=c, min_samples=min_samples, y_labels=self.categorical
-        )
-        if self.categorical and (np.bincount(y) > self.k).sum() < 2:
+        x, y, z = check_paired(x, y, z, caller=c, min_samples=min_samples, y_labels=labels)
+        if labels and (np.bincount(y) > self.k).sum() < 2:
             raise ValueError(
                 f"{c}: with categorical=True, y must have at least two classes of more than k="
                 f"{self.k} samples each; got {len(np.unique(y))} distinct values in {len(y)} "

@@ -50,7 +50,7 @@ import numpy as np
 
 from bayesmi import intervals
 from bayesmi.estimators.base import Estimator, register
-from bayesmi.exceptions import ConvergenceWarning, HighMIWarning
+from bayesmi.exceptions import HighMIWarning, warn_still_improving
 from bayesmi.resampling import spawn_seeds
 from bayesmi.result import MIResult
 from bayesmi.validation import (
@@ -284,10 +284,7 @@ class LatentMI(Estimator):
         self.n_draws = n_draws
         self.clip = clip
         self.device = device
-        self.seed = seed
-        self.n_jobs = n_jobs
-        self.progress = progress
-        self.backend = backend
+        self._set_common(seed=seed, n_jobs=n_jobs, progress=progress, backend=backend)
 
     # -- checks ----------------------------------------------------------------------------
     def _check_params(self) -> None:
@@ -513,15 +510,14 @@ class LatentMI(Estimator):
 
     def _warn(self, log, ksg: list[dict[str, Any]], draws_nats: np.ndarray) -> None:
         c = type(self).__name__
-        running = int((~log.stopped_early).sum())
-        if running:
-            warnings.warn(
-                f"{c}: {running} of {len(log.stopped_early)} networks were still improving on "
-                f"their validation rows at max_epochs={self.max_epochs}; the latents may be "
-                "under-trained (the estimate low). Raise max_epochs.",
-                ConvergenceWarning,
-                stacklevel=3,
-            )
+        warn_still_improving(
+            ~log.stopped_early,
+            c,
+            "networks were still improving on their validation rows at max_epochs="
+            f"{self.max_epochs}; the latents may be under-trained (the estimate low). Raise "
+            "max_epochs.",
+            stacklevel=4,
+        )
         # The k -> 2k check of KSGMI (ksg.K_TO_2K_SDS), on the latents of every member: a drop
         # beyond it means the latents' MI is high for their dimension and n.
         from bayesmi.estimators.ksg import K_TO_2K_SDS

@@ -20,7 +20,7 @@ import numpy as np
 
 from bayesmi import intervals
 from bayesmi.estimators.base import Estimator, package_versions, register
-from bayesmi.exceptions import BayesMIWarning
+from bayesmi.exceptions import BayesMIWarning, warn_still_improving
 from bayesmi.resampling import spawn_seeds
 from bayesmi.result import MIResult
 from bayesmi.validation import (
@@ -207,10 +207,7 @@ class NeuralMI(Estimator):
         self.mine_alpha = mine_alpha
         self.augment = augment
         self.device = device
-        self.seed = seed
-        self.n_jobs = n_jobs
-        self.progress = progress
-        self.backend = backend
+        self._set_common(seed=seed, n_jobs=n_jobs, progress=progress, backend=backend)
 
     # -- checks -------------------------------------------------------------------------------
     def _check_params(self) -> None:
@@ -511,11 +508,7 @@ class NeuralMI(Estimator):
         import torch
 
         from bayesmi.neural.bounds import OBJECTIVES
-        from bayesmi.neural.training import (
-            _warn_not_converged,
-            evaluate_critics,
-            train_critics,
-        )
+        from bayesmi.neural.training import evaluate_critics, train_critics
 
         c = type(self).__name__
         eval_size = self.eval_batch_size or self.batch_size
@@ -540,7 +533,14 @@ class NeuralMI(Estimator):
             progress=self.progress,
             caller=c,
         )
-        _warn_not_converged(trained, c, self.max_iterations)
+        warn_still_improving(
+            ~trained.converged,
+            c,
+            "critics were still improving on validation data when max_iterations="
+            f"{self.max_iterations} ran out; the estimate may be low. Raise max_iterations (or "
+            "lr).",
+            stacklevel=4,
+        )
         ev = evaluate_critics(
             trained,
             source,

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import copy
 import math
-import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,7 +26,6 @@ from torch import nn
 from torch.func import functional_call, stack_module_state, vmap
 
 from bayesmi import plotting as _plotting
-from bayesmi.exceptions import ConvergenceWarning
 from bayesmi.neural import bounds
 from bayesmi.neural.critics import negative_columns
 from bayesmi.result import TRAINING_LOG_KEYS
@@ -539,15 +537,3 @@ def evaluate_critics(
 # One reader and one plot for every method's training log live in bayesmi.plotting.
 training_log = _plotting.training_log
 plot_training_log = _plotting.plot_training
-
-
-def _warn_not_converged(trained: TrainResult, caller: str, max_iterations: int) -> None:
-    n_bad = int((~trained.converged).sum())
-    if n_bad:
-        warnings.warn(
-            f"{caller}: {n_bad} of {len(trained.converged)} critics were still improving on "
-            f"validation data when max_iterations={max_iterations} ran out; the estimate may be "
-            "low. Raise max_iterations (or lr).",
-            ConvergenceWarning,
-            stacklevel=4,
-        )
