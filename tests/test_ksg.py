@@ -48,7 +48,10 @@ def test_independent_interval_reaches_zero_and_null_agrees():
     assert r.hdi(0.9)[0] == 0 or not r.no_dependence_detected
     null = r.extras["null_draws_nats"]
     assert abs(r.extras["full_data_estimate_nats"][0] - null.mean()) < 5 * null.std(ddof=1)
-    assert abs(null.mean()) < 0.01  # the estimator's value at zero MI
+    # The estimator's value at zero MI: the null draws (KSG on shuffled parts of 250, sd about
+    # 0.02 each) average to 0 within 5 of their standard errors (t with 29 df: 2.4e-5). The
+    # fixed "< 0.01" was about 2 standard errors and failed at data seed 19 (-0.0113).
+    assert abs(null.mean()) < 5 * null.std(ddof=1) / np.sqrt(len(null))
 
 
 def test_dependent_data_has_small_p_value():

@@ -323,11 +323,8 @@ class BayesGMMMI(MixtureVerbs, Estimator):
         self.n_mc = n_mc
         self.min_ess = min_ess
         self.max_rhat = max_rhat
-        self.seed = seed
-        self.n_jobs = n_jobs
-        self.progress = progress
-        self.backend = backend
         self.verbose = verbose
+        self._set_common(seed=seed, n_jobs=n_jobs, progress=progress, backend=backend)
 
     # -- checks ------------------------------------------------------------------------------
     def _check_params(self) -> None:
