@@ -306,7 +306,7 @@ def _brute_terms(parts: tuple, ks: tuple[int, ...], workers: int, conditional: b
     if n_threads == 1:
         for start in starts:
             block(start)
-    else:  # cdist, partition and the comparisons release the GIL
+    else:  # the blocks shared among threads; the terms do not depend on how
         with ThreadPoolExecutor(n_threads) as pool:
             list(pool.map(block, starts))
     return out
