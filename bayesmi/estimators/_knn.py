@@ -90,14 +90,11 @@ def prepare(
 TREE_MIN_DIM = 2
 
 #: Brute force (:func:`_brute_terms`) instead of trees for KSG algorithm 1 and Frenzel–Pompe:
-#: (largest n, smallest joint dimension) pairs, brute force where any applies. Measured
-#: 2026-12-02 on the project's 2-core machine, one thread, load 7-10 (correlated Gaussians, k = 3
-#: and 6 from one pass; ``python benchmarks/ksg_speed.py --brute``), CPU seconds trees / brute
-#: force: n = 250: 0.0010/0.0021 (1+1), 0.0036/0.0022 (3+3), 0.0104/0.0032 (25+25); n = 1000:
-#: 0.020/0.028 (3+3), 0.041/0.029 (6+6), 0.121/0.042 (25+25); n = 5000: 0.17/0.60 (3+3),
-#: 0.53/0.72 (6+6), 1.18/0.77 (10+10), 3.67/1.02 (25+25); n = 20,000: 5.6/11.4 (6+6),
-#: 18.4/13.3 (10+10). Trees win in few dimensions at any n (their cost grows like n log n,
-#: brute force's like n^2) and lose in many, where a kd-tree visits most of the points anyway.
+#: (largest n, smallest joint dimension) pairs, brute force where any applies. Trees win in few
+#: dimensions at any n (their cost grows like n log n, brute force's like n^2) and lose in many,
+#: where a kd-tree visits most of the points anyway. Chosen from one pass of both at k and 2k
+#: over n = 250-20,000 and 1+1 to 25+25 dimensions (``python benchmarks/ksg_speed.py --brute``;
+#: the table in benchmarks/README.md, "25+25-D by brute force").
 BRUTE_RULE = ((500, 4), (2000, 12), (20_000, 20))
 #: Entries of one block of the distance matrices (rows x n), 16 MB each in float64.
 BRUTE_BLOCK = 2_000_000
