@@ -238,6 +238,15 @@ class Estimator:
         self.progress = progress
         self.backend = backend
 
+    def _store_params(self, given: dict[str, Any]) -> None:
+        """Store the constructor's arguments as they are (no checks, no work), from ``given``,
+        the constructor's ``locals()`` taken before it binds anything else: every parameter of
+        the signature (:meth:`_param_names`) that ``given`` holds, under its own name. The
+        explicit signature stays, as scikit-learn's ``clone`` and ``get_params`` read it."""
+        for name in self._param_names():
+            if name in given:
+                setattr(self, name, given[name])
+
     @classmethod
     def _param_names(cls) -> list[str]:
         sig = inspect.signature(cls.__init__)

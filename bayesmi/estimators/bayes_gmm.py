@@ -300,31 +300,7 @@ class BayesGMMMI(MixtureVerbs, Estimator):
         backend: str | None = None,
         verbose: bool = False,
     ):
-        self.n_components = n_components
-        self.max_components = max_components
-        self.inference = inference
-        self.sampler = sampler
-        self.n_draws = n_draws
-        self.tune = tune
-        self.chains = chains
-        self.target_accept = target_accept
-        self.advi_iterations = advi_iterations
-        self.advi_learning_rate = advi_learning_rate
-        self.weight_concentration = weight_concentration
-        self.mean_sd = mean_sd
-        self.lkj_eta = lkj_eta
-        self.interval = interval
-        self.n_permutations = n_permutations
-        self.marginals = marginals
-        self.sd_scale = sd_scale
-        self.sd_log_sd = sd_log_sd
-        self.categorical = categorical
-        self.mi_method = mi_method
-        self.n_mc = n_mc
-        self.min_ess = min_ess
-        self.max_rhat = max_rhat
-        self.verbose = verbose
-        self._set_common(seed=seed, n_jobs=n_jobs, progress=progress, backend=backend)
+        self._store_params(locals())
 
     # -- checks ------------------------------------------------------------------------------
     def _check_params(self) -> None:

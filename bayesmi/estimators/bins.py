@@ -236,15 +236,7 @@ class BinsMI(Estimator):
         progress: bool = True,
         backend: str | None = None,
     ) -> None:
-        self.bins = bins
-        self.strategy = strategy
-        self.correction = correction
-        self.discrete_x = discrete_x
-        self.categorical = categorical
-        self.n_draws = n_draws
-        self.n_permutations = n_permutations
-        self.interval = interval
-        self._set_common(seed=seed, n_jobs=n_jobs, progress=progress, backend=backend)
+        self._store_params(locals())
 
     def _check_params(self) -> None:
         c = type(self).__name__

@@ -268,12 +268,7 @@ class GaussianCopulaMI(Estimator):
         progress: bool = True,
         backend: str | None = None,
     ) -> None:
-        self.n_draws = n_draws
-        self.prior_df = prior_df
-        self.prior_scale = prior_scale
-        self.categorical = categorical
-        self.interval = interval
-        self._set_common(seed=seed, n_jobs=n_jobs, progress=progress, backend=backend)
+        self._store_params(locals())
 
     def _check_params(self) -> None:
         c = type(self).__name__

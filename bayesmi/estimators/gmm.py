@@ -419,27 +419,7 @@ class GMMMI(MixtureVerbs, Estimator):
         progress: bool = True,
         backend: str | None = None,
     ) -> None:
-        self.n_draws = n_draws
-        self.max_components = max_components
-        self.n_components = n_components
-        self.n_folds = n_folds
-        self.n_init = n_init
-        self.init = init
-        self.tol = tol
-        self.max_iter = max_iter
-        self.reg_covar = reg_covar
-        self.threshold = threshold
-        self.patience = patience
-        self.se_rule = se_rule
-        self.select = select
-        self.block_length = block_length
-        self.mi_method = mi_method
-        self.n_mc = n_mc
-        self.categorical = categorical
-        self.interval = interval
-        self.n_permutations = n_permutations
-        self.marginals = marginals
-        self._set_common(seed=seed, n_jobs=n_jobs, progress=progress, backend=backend)
+        self._store_params(locals())
 
     # -- checks ------------------------------------------------------------------------------
     def _check_params(self) -> None:

@@ -326,16 +326,7 @@ class KSGMI(Estimator):
         progress: bool = True,
         backend: str | None = None,
     ) -> None:
-        self.k = k
-        self.algorithm = algorithm
-        self.n_draws = n_draws
-        self.fractions = fractions
-        self.n_permutations = n_permutations
-        self.interval = interval
-        self.categorical = categorical
-        self.jitter = jitter
-        self.marginals = marginals
-        self._set_common(seed=seed, n_jobs=n_jobs, progress=progress, backend=backend)
+        self._store_params(locals())
 
     def _check_params(self) -> None:
         c = type(self).__name__

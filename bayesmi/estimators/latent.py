@@ -265,26 +265,7 @@ class LatentMI(Estimator):
         progress: bool = True,
         backend: str | None = None,
     ) -> None:
-        self.latent_dim = latent_dim
-        self.n_repeats = n_repeats
-        self.split = split
-        self.n_folds = n_folds
-        self.eval_fraction = eval_fraction
-        self.validation_fraction = validation_fraction
-        self.hidden = hidden
-        self.alpha = alpha
-        self.lam = lam
-        self.dropout = dropout
-        self.lr = lr
-        self.weight_decay = weight_decay
-        self.batch_size = batch_size
-        self.max_epochs = max_epochs
-        self.patience = patience
-        self.k = k
-        self.n_draws = n_draws
-        self.clip = clip
-        self.device = device
-        self._set_common(seed=seed, n_jobs=n_jobs, progress=progress, backend=backend)
+        self._store_params(locals())
 
     # -- checks ----------------------------------------------------------------------------
     def _check_params(self) -> None:

@@ -183,31 +183,7 @@ class NeuralMI(Estimator):
         progress: bool = True,
         backend: str | None = None,
     ) -> None:
-        self.objective = objective
-        self.critic = critic
-        self.hidden = hidden
-        self.activation = activation
-        self.embed_dim = embed_dim
-        self.n_negatives = n_negatives
-        self.x_encoder = x_encoder
-        self.y_encoder = y_encoder
-        self.encoder_dim = encoder_dim
-        self.n_critics = n_critics
-        self.batch_size = batch_size
-        self.lr = lr
-        self.weight_decay = weight_decay
-        self.max_iterations = max_iterations
-        self.eval_every = eval_every
-        self.patience = patience
-        self.valid_fraction = valid_fraction
-        self.test_fraction = test_fraction
-        self.eval_batch_size = eval_batch_size
-        self.n_resamples = n_resamples
-        self.tau = tau
-        self.mine_alpha = mine_alpha
-        self.augment = augment
-        self.device = device
-        self._set_common(seed=seed, n_jobs=n_jobs, progress=progress, backend=backend)
+        self._store_params(locals())
 
     # -- checks -------------------------------------------------------------------------------
     def _check_params(self) -> None:
