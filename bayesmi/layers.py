@@ -45,7 +45,7 @@ from typing import Any
 import numpy as np
 
 from bayesmi.estimators.base import REGISTRY, check_method_params
-from bayesmi.matrix.labelled import LabelledDraws
+from bayesmi.matrix.labelled import LabelledDraws, label_view
 from bayesmi.resampling import run_parallel
 from bayesmi.result import QUANTITIES, MIResult, convert_units, hdi
 from bayesmi.validation import check_labels, check_nonnegative, check_positive_int, to_numpy
@@ -622,13 +622,8 @@ class LayerMI(LabelledDraws):
     _LABELS = ("layer", "target")
 
     # -- views -----------------------------------------------------------------------------
-    @property
-    def layers(self) -> list[str]:
-        return self._labels("layer")
-
-    @property
-    def targets(self) -> list[str]:
-        return self._labels("target")
+    layers = label_view("layer")
+    targets = label_view("target")
 
     @property
     def epochs(self) -> list[int]:
@@ -637,11 +632,6 @@ class LayerMI(LabelledDraws):
     @property
     def tracked(self) -> bool:
         return bool(self.data.attrs["tracked"])
-
-    @property
-    def draws(self) -> np.ndarray:
-        """The draws in ``self.units``, shape (epoch, layer, target, chain, draw)."""
-        return convert_units(self.data["mi"].values, self.units)
 
     def _epoch_index(self, epoch, caller: str) -> int:
         if epoch is None:
@@ -934,11 +924,9 @@ class LayerMI(LabelledDraws):
 
     def __repr__(self) -> str:
         e = f", {len(self.epochs)} epochs" if self.tracked else ""
-        chain, draw = self.data.sizes["chain"], self.data.sizes["draw"]
         return (
             f"LayerMI({len(self.layers)} layers x {len(self.targets)} targets{e}, "
-            f"{QUANTITIES['mi']} in {self.units}, method {self.method!r}, {self.kind}, "
-            f"{chain * draw} draws each, n = {self.data.attrs['n_samples']}, noise_var "
+            f"{self._described(QUANTITIES['mi'], 'each')}, noise_var "
             f"{self.data.attrs['noise_var']:g}, max_dim {self.data.attrs['max_dim']})"
         )
 

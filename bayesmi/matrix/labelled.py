@@ -18,7 +18,16 @@ from bayesmi.matrix.stats import CORRECTION_NAMES, CORRECTIONS, P_SOURCES, adjus
 from bayesmi.result import QUANTITIES, MIResult, convert_units, hdi, nats_per_unit
 from bayesmi.validation import check_choice
 
-__all__ = ["LabelledDraws", "MIMatrix", "load_matrix"]
+__all__ = ["LabelledDraws", "MIMatrix", "label_view", "load_matrix"]
+
+
+def label_view(coord: str) -> property:
+    """A read-only property of a :class:`LabelledDraws`: its labels along ``coord`` (one of
+    ``_LABELS``), as a list of str."""
+    return property(
+        lambda self: [str(v) for v in self.data[coord].values],
+        doc=f"The labels along ``{coord}``, as str.",
+    )
 
 
 class LabelledDraws:
@@ -42,9 +51,21 @@ class LabelledDraws:
     def kind(self) -> str:
         return str(self.data.attrs["kind"])
 
-    def _labels(self, coord: str) -> list[str]:
-        """The labels along ``coord`` (one of ``_LABELS``), as str."""
-        return [str(v) for v in self.data[coord].values]
+    @property
+    def draws(self) -> np.ndarray:
+        """The draws in ``self.units``, shaped as ``data["mi"]``: (x_var, y_var, chain, draw) for
+        :class:`MIMatrix`, NaN on the diagonal of a symmetric matrix; (epoch, layer, target,
+        chain, draw) for :class:`~bayesmi.layers.LayerMI`."""
+        return convert_units(self.data["mi"].values, self.units)
+
+    def _described(self, quantity: str, per: str) -> str:
+        """What the reprs share: the quantity, units, method, kind, the draws ``per`` entry and
+        n."""
+        chain, draw = self.data.sizes["chain"], self.data.sizes["draw"]
+        return (
+            f"{quantity} in {self.units}, method {self.method!r}, {self.kind}, {chain * draw} "
+            f"draws {per}, n = {self.data.attrs['n_samples']}"
+        )
 
     def to(self, units: str):
         """The same result shown in other units ("nats" or "bits"); the data stay in nats."""
@@ -92,19 +113,8 @@ class MIMatrix(LabelledDraws):
     def symmetric(self) -> bool:
         return bool(self.data.attrs["symmetric"])
 
-    @property
-    def x_names(self) -> list[str]:
-        return self._labels("x_var")
-
-    @property
-    def y_names(self) -> list[str]:
-        return self._labels("y_var")
-
-    @property
-    def draws(self) -> np.ndarray:
-        """The draws in ``self.units``, shape (x_var, y_var, chain, draw); NaN on the diagonal
-        of a symmetric matrix."""
-        return convert_units(self.data["mi"].values, self.units)
+    x_names = label_view("x_var")
+    y_names = label_view("y_var")
 
     def _flat(self) -> np.ndarray:
         d = self.draws
@@ -364,12 +374,10 @@ class MIMatrix(LabelledDraws):
 
     def __repr__(self) -> str:
         shape = f"{len(self.x_names)} x {len(self.y_names)}"
-        chain, draw = self.data.sizes["chain"], self.data.sizes["draw"]
+        quantity = QUANTITIES.get(str(self.data.attrs["quantity"]), "MI")
         return (
             f"MIMatrix({shape} {'symmetric ' if self.symmetric else ''}matrix of "
-            f"{QUANTITIES.get(str(self.data.attrs['quantity']), 'MI')} in {self.units}, "
-            f"method {self.method!r}, {self.kind}, {chain * draw} draws per pair, "
-            f"n = {self.data.attrs['n_samples']})"
+            f"{self._described(quantity, 'per pair')})"
         )
 
 
