@@ -449,22 +449,13 @@ class GMMMI(MixtureVerbs, Estimator):
         return max(10, 2 * self.n_folds)
 
     def _fit_kwargs(self) -> dict[str, Any]:
-        return {
-            "init": self.init,
-            "n_init": self.n_init,
-            "tol": self.tol,
-            "max_iter": self.max_iter,
-            "reg_covar": self.reg_covar,
-        }
+        """The hyperparameters of every EM fit (``_em.fit_mixture``), under their own names."""
+        return {k: getattr(self, k) for k in ("init", "n_init", "tol", "max_iter", "reg_covar")}
 
     def _sweep_kwargs(self) -> dict[str, Any]:
-        return {
-            "max_components": self.max_components,
-            "n_folds": self.n_folds,
-            "threshold": self.threshold,
-            "patience": self.patience,
-            "se_rule": self.se_rule,
-        }
+        """Those of the component sweep (``_em.select_n_components``), under their own names."""
+        names = ("max_components", "n_folds", "threshold", "patience", "se_rule")
+        return {k: getattr(self, k) for k in names}
 
     def _select(self, ut: np.ndarray, rng: np.random.Generator) -> Selection:
         """Choose the count on the full data (or fit the fixed count)."""
