@@ -233,6 +233,14 @@ def _quadrature(model: GaussianMixtureModel, f: Callable, n_nodes: int) -> float
     return float(model.weights @ (vals @ w))
 
 
+def resolve_method(dim: int, method: str) -> str:
+    """The integration ``method`` that :func:`expectation` uses in ``dim`` dimensions: "auto" is
+    quadrature up to ``QUADRATURE_MAX_DIM`` dimensions, Monte Carlo above."""
+    if method == "auto":
+        return "quadrature" if dim <= QUADRATURE_MAX_DIM else "mc"
+    return method
+
+
 def expectation(
     model: GaussianMixtureModel,
     f: Callable[[np.ndarray], np.ndarray],
@@ -240,6 +248,8 @@ def expectation(
     method: str = "auto",
     n_samples: int = 100_000,
     rng: np.random.Generator | None = None,
+    tol: float = QUADRATURE_TOL,
+    max_refine: int = 4,
 ) -> tuple[float, float]:
     """E_model[f(u)] and an estimate of its numerical error.
 
@@ -254,6 +264,10 @@ def expectation(
         Monte Carlo sample size.
     rng : numpy.random.Generator
         Needed for Monte Carlo.
+    tol : float
+        Quadrature: the rule is refined (nodes doubled, up to ``max_refine`` times the base
+        rule's nodes per dimension) while the fine and coarse rules differ by more than
+        ``tol``; ``inf`` keeps the base rule.
 
     Returns
     -------
@@ -261,8 +275,7 @@ def expectation(
         For Monte Carlo the error is the standard error; for quadrature it is the difference
         from a rule with two thirds of the nodes per dimension.
     """
-    if method == "auto":
-        method = "quadrature" if model.dim <= QUADRATURE_MAX_DIM else "mc"
+    method = resolve_method(model.dim, method)
     if method == "quadrature":
         if model.dim > QUADRATURE_MAX_DIM:
             raise ValueError(
@@ -272,9 +285,8 @@ def expectation(
         m = QUADRATURE_NODES[model.dim]
         coarse = _quadrature(model, f, (2 * m) // 3)
         fine = _quadrature(model, f, m)
-        # Refine while the rules disagree (sharp features where components cross), up to
-        # four times the base rule.
-        while abs(fine - coarse) > QUADRATURE_TOL and m < 4 * QUADRATURE_NODES[model.dim]:
+        # Refine while the rules disagree (sharp features where components cross).
+        while abs(fine - coarse) > tol and m < max_refine * QUADRATURE_NODES[model.dim]:
             m *= 2
             coarse, fine = fine, _quadrature(model, f, m)
         return fine, abs(fine - coarse)

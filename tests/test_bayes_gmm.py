@@ -468,3 +468,82 @@ def test_numerical_error_warns_only_where_it_widens_the_spread():
         est._warn_numerical(values, np.full(2000, 0.0064))  # widens the spread by 2.6%
     with pytest.warns(bm.NumericalErrorWarning, match=r"rms 0.02 nats.*more than 10%"):
         est._warn_numerical(values, np.full(2000, 0.02))  # by 23%
+
+
+@pytest.mark.parametrize("dim", [1, 2, 3, 5])
+def test_mixture_log_likelihood_equals_the_direct_density(dim):
+    # The model's quadratic-form likelihood against scipy's Gaussian log-densities.
+    import pytensor.tensor as pt
+    from scipy.special import logsumexp
+    from scipy.stats import multivariate_normal
+
+    from bayesmi.estimators._bayes_model import _mixture_loglik
+
+    rng = truth.rng(seed=dim)
+    k, n = 4, 300
+    u = rng.standard_normal((n, dim))
+    w, mu = rng.dirichlet(np.ones(k)), rng.standard_normal((k, dim))
+    a = rng.standard_normal((k, dim, dim))
+    cov = a @ np.swapaxes(a, 1, 2) + 0.1 * np.eye(dim)
+    per = [np.log(w[c]) + multivariate_normal(mu[c], cov[c]).logpdf(u) for c in range(k)]
+    direct = logsumexp(np.stack(per).reshape(k, n), axis=0).sum()
+    chol = pt.as_tensor(np.linalg.cholesky(cov))
+    ours = _mixture_loglik(pt.as_tensor(u), pt.as_tensor(np.log(w)), pt.as_tensor(mu), chol, dim)
+    assert ours.eval() == pytest.approx(direct, rel=1e-12, abs=1e-9)
+
+
+@pytest.mark.parametrize("dim", [2, 3, 4])
+def test_vectorised_lkj_prior_is_pymcs_up_to_a_constant(dim):
+    # All K factors' prior at once against pm.LKJCholeskyCov, one factor at a time, at random
+    # points of the same unconstrained coordinates: the difference must not depend on the point.
+    import pymc as pm
+    import pytensor.tensor as pt
+
+    from bayesmi.estimators._bayes_model import Priors, _lkj_cholesky
+
+    pr = Priors()
+    sd_dist = pm.LogNormal.dist(np.log(pr.sd_scale), pr.sd_log_sd, shape=dim)
+    with pm.Model() as model:
+        pm.LKJCholeskyCov("c", n=dim, eta=pr.lkj_eta, sd_dist=sd_dist, compute_corr=False)
+    logp = model.compile_logp()
+    raws = truth.rng(seed=dim).standard_normal((6, dim * (dim + 1) // 2))
+    theirs = np.array([logp({"c_cholesky-cov-packed__": r}) for r in raws])
+    sym = pt.matrix("raw")
+    chol, ours = _lkj_cholesky(sym, dim, pr)
+    per_point = np.array([ours.eval({sym: r[None, :]}) for r in raws])
+    assert np.ptp(theirs - per_point) < 1e-9
+    # Summed over components, and the factors unpacked as PyMC packs them (row by row).
+    both = _lkj_cholesky(sym, dim, pr)[1].eval({sym: raws[:2]})
+    assert both == pytest.approx(per_point[:2].sum(), abs=1e-9)
+    lower = chol.eval({sym: raws[:1]})[0]
+    rows, cols = np.tril_indices(dim)
+    expect = raws[0].copy()
+    expect[rows == cols] = np.exp(expect[rows == cols])
+    np.testing.assert_allclose(lower[rows, cols], expect, rtol=1e-15)
+    assert np.all(np.triu(lower, 1) == 0)
+
+
+def test_refined_draws_refine_only_what_the_spread_notices():
+    from bayesmi.estimators.bayes_gmm import REFINE_MAX, REFINE_SHARE, refined_draws
+
+    calls = []
+
+    def fn(task, tol, max_refine=4):  # a draw whose error halves at the finer rule
+        calls.append((task, tol, max_refine))
+        value, err = task
+        return value, (err if tol == np.inf else err / 2)
+
+    values = truth.rng(seed=3).normal(0.5, 0.02, 200)
+    errors = np.full(200, 1e-4)
+    errors[[7, 50]] = 0.02  # above a quarter of the spread
+    tasks = list(zip(values, errors, strict=True))
+    got, err = refined_draws(fn, tasks, True, None, "test")
+    np.testing.assert_array_equal(got, values)
+    refined = [c for c in calls if c[1] != np.inf]
+    assert [c[0] for c in refined] == [tasks[7], tasks[50]]
+    tol = REFINE_SHARE * np.std(values)
+    assert all(c[1] == pytest.approx(tol) and c[2] == REFINE_MAX for c in refined)
+    assert err[7] == err[50] == 0.01 and np.all(np.delete(err, [7, 50]) == 1e-4)
+    calls.clear()
+    refined_draws(fn, tasks, False, None, "test")  # Monte Carlo: one pass, at the usual tol
+    assert len(calls) == 200 and all(c[1] == mixture.QUADRATURE_TOL for c in calls)

@@ -9,10 +9,11 @@ The model, over standardised data u (each column centred and scaled to unit vari
     L_k          ~ LKJCholeskyCov(eta, sd_dist=LogNormal(log sd_scale, sd_log_sd))
     log p(u_i)   = logsumexp_k [log w_k + log N(u_i; mu_k, L_k L_k^T)]
 
-The likelihood is written by hand: the Cholesky-form Gaussian log-density, with L_k^{-1}(u - mu_k)
-solved by forward substitution in elementwise operations, then a logsumexp over components. Unlike
-``pm.Mixture`` over ``pm.MvNormal`` it makes no BLAS call, so it cannot fall into the thread trap
-of a multithreaded BLAS running tiny solves while the chains keep both cores busy (measured in
+The likelihood is written by hand: each component's log-density as a quadratic form in u, the
+(n, K) table of them one matrix product of the points' quadratic features with the components'
+coefficients, then a logsumexp over components. Unlike ``pm.Mixture`` over ``pm.MvNormal`` it
+makes no BLAS call outside the compiled graph, so it cannot fall into the thread trap of a
+multithreaded BLAS running tiny solves while the chains keep both cores busy (measured in
 docs/bayes_gmm.md). A lognormal prior on the component scales keeps them away from zero, where an
 empty spare component would otherwise fall into a funnel and make the sampler diverge.
 
@@ -119,6 +120,7 @@ class Draws:
     compile_seconds: float = 0.0
     compile_cpu_seconds: float = 0.0
     cached: bool = False
+    integral_seconds: float | None = None
 
 
 @contextmanager
@@ -143,28 +145,70 @@ def _quiet(verbose: bool):
             lg.setLevel(level)
 
 
+def _quadratic_features(u, dim: int):
+    """The features (1, u_a, u_a u_b for a <= b) of every point, so that a Gaussian's
+    log-density is one inner product with its coefficients (PyTensor, (n, F))."""
+    import pytensor.tensor as pt
+
+    feats = [pt.ones_like(u[:, 0]), *[u[:, a] for a in range(dim)]]
+    feats += [u[:, a] * u[:, b] for a in range(dim) for b in range(a, dim)]
+    return pt.stack(feats, axis=1)
+
+
 def _mixture_loglik(u, log_w, mu, chol, dim: int):
     """Sum over points of log sum_k w_k N(u_i; mu_k, L_k L_k^T) (PyTensor graph).
 
     u (n, D), log_w (K,), mu (K, D), chol (K, D, D) lower triangular with a positive diagonal.
-    The whitened residual z = L^{-1}(u - mu) comes from forward substitution, z_i =
-    (r_i - sum_{j<i} L_ij z_j) / L_ii, in elementwise operations over all components at once.
+    Each component's log-density is a quadratic in u, c_k + u^T P_k mu_k - 1/2 u^T P_k u with
+    P_k = (L_k L_k^T)^{-1}, so the (n, K) table of log-densities is one matrix product of the
+    points' quadratic features (1, u_a, u_a u_b) with the components' coefficients, then a
+    logsumexp over components: no elementwise pass over (K, n, D) residuals. In standardised
+    units the expansion costs no precision that matters (terms of at most ~1e4 for a component
+    of sd 0.05, rounding errors ~1e-12). P_k comes from batched triangular solves, which keep
+    the graph small: written entry by entry, PyTensor's algebraic rewrites of its gradient ran
+    for minutes.
     """
     import pytensor.tensor as pt
 
-    r = u[None, :, :] - mu[:, None, :]  # (K, n, D)
-    zs = []
-    quad = 0.0
-    for i in range(dim):
-        acc = r[:, :, i]
-        for j in range(i):
-            acc = acc - chol[:, i, j][:, None] * zs[j]
-        z = acc / chol[:, i, i][:, None]
-        zs.append(z)
-        quad = quad + z**2
-    log_diag = pt.stack([pt.log(chol[:, i, i]) for i in range(dim)], axis=1)  # (K, D)
-    const = log_w - log_diag.sum(axis=1) - 0.5 * dim * LOG_2PI
-    return pt.logsumexp(const[:, None] - 0.5 * quad, axis=0).sum()
+    eye = pt.broadcast_to(pt.eye(dim), chol.shape)
+    inv = pt.linalg.solve_triangular(chol, eye, lower=True, check_finite=False)  # L^{-1}
+    prec = pt.matmul(inv.transpose(0, 2, 1), inv)  # (K, D, D)
+    p_mu = (prec * mu[:, None, :]).sum(axis=2)  # (K, D)
+    log_det = pt.log(pt.diagonal(chol, axis1=1, axis2=2)).sum(axis=1)
+    const = log_w - log_det - 0.5 * dim * LOG_2PI - 0.5 * (mu * p_mu).sum(axis=1)
+    rows, cols = np.triu_indices(dim)
+    quad = -0.5 * np.where(rows == cols, 1.0, 2.0) * prec[:, rows, cols]  # (K, F2)
+    coef = pt.concatenate([const[:, None], p_mu, quad], axis=1)  # (K, F)
+    table = _quadratic_features(u, dim) @ coef.T  # (n, K)
+    return pt.logsumexp(table, axis=1).sum()
+
+
+def _lkj_cholesky(raw, dim: int, priors: Priors):
+    """Cholesky factors (K, D, D) and their summed log prior density from ``raw`` (K, P).
+
+    ``raw`` holds each factor's lower triangle packed row by row with the diagonal on the log
+    scale: the unconstrained coordinates of ``pm.LKJCholeskyCov`` (its ``CholeskyCovPacked``
+    transform). The log-density is that of ``LKJCholeskyCov(eta, sd_dist=LogNormal(log
+    sd_scale, sd_log_sd))`` in those coordinates, the transform's Jacobian included, for all K
+    factors at once; constants are left out (they do not move the sampler). With the sds
+    sigma_i (the rows' norms) and the correlation factor's diagonal c_i = L_ii / sigma_i it is
+    sum_i [(2 eta - 3 + D - i) log c_i + log LogNormal(sigma_i) + log c_i - i log sigma_i
+    + log L_ii] (Lewandowski, Kurowicka & Joe 2009; PyMC's own derivation).
+    """
+    import pytensor.tensor as pt
+
+    rows, cols = np.tril_indices(dim)
+    diag = np.flatnonzero(rows == cols)
+    log_diag = raw[:, diag]  # (K, D)
+    packed = pt.set_subtensor(raw[:, diag], pt.exp(log_diag))
+    chol = pt.zeros((raw.shape[0], dim, dim))[:, rows, cols].set(packed)
+    log_sd = 0.5 * pt.log((chol**2).sum(axis=2))  # (K, D)
+    log_c = log_diag - log_sd
+    i = np.arange(dim)
+    m, s = np.log(priors.sd_scale), priors.sd_log_sd
+    log_sd_prior = -log_sd - 0.5 * ((log_sd - m) / s) ** 2
+    terms = (2.0 * priors.lkj_eta - 3.0 + dim - i) * log_c + log_sd_prior + log_c - i * log_sd
+    return chol, (terms + log_diag).sum()
 
 
 def build_model(u: np.ndarray, n_components: int, priors: Priors):
@@ -181,20 +225,16 @@ def build_model(u: np.ndarray, n_components: int, priors: Priors):
         else:
             log_w = pt.zeros(1)
         mu = pm.Normal("mu", 0.0, priors.mean_sd, shape=(k, dim))
-        sd_dist = pm.LogNormal.dist(np.log(priors.sd_scale), priors.sd_log_sd, shape=dim)
         if dim == 1:
             sd = pm.LogNormal("sd", np.log(priors.sd_scale), priors.sd_log_sd, shape=(k, 1))
             chol = sd[:, :, None]
         else:
-            # One LKJCholeskyCov per component: its log-density is defined for one matrix only.
-            packed = [
-                pm.LKJCholeskyCov(
-                    f"chol_{c}", n=dim, eta=priors.lkj_eta, sd_dist=sd_dist, compute_corr=False
-                )
-                for c in range(k)
-            ]
-            rows, cols = np.tril_indices(dim)
-            chol = pt.zeros((k, dim, dim))[:, rows, cols].set(pt.stack(packed))
+            # LKJCholeskyCov's density, in its own unconstrained coordinates, for all components
+            # at once (PyMC defines it for one matrix only, and K separate variables cost more
+            # than the likelihood at K = 10: docs/bayes_gmm.md).
+            raw = pm.Flat("chol_packed", shape=(k, dim * (dim + 1) // 2))
+            chol, log_prior = _lkj_cholesky(raw, dim, priors)
+            pm.Potential("chol_prior", log_prior)
         pm.Potential("loglik", _mixture_loglik(data, log_w, mu, chol, dim))
     return model
 
@@ -211,9 +251,11 @@ def _unpack(posterior, n_components: int, dim: int) -> tuple[np.ndarray, ...]:
         chol = np.asarray(posterior["sd"].values, dtype=np.float64)[..., None]
     else:
         rows, cols = np.tril_indices(dim)
+        packed = np.array(posterior["chol_packed"].values, dtype=np.float64)
+        diag = rows == cols
+        packed[..., diag] = np.exp(packed[..., diag])
         chol = np.zeros((chains, draws, n_components, dim, dim))
-        for c in range(n_components):
-            chol[:, :, c, rows, cols] = posterior[f"chol_{c}"].values
+        chol[..., rows, cols] = packed
     return w, mu, chol
 
 
