@@ -11,11 +11,13 @@ The model, over standardised data u (each column centred and scaled to unit vari
 
 The likelihood is written by hand: each component's log-density as a quadratic form in u, the
 (n, K) table of them one matrix product of the points' quadratic features with the components'
-coefficients, then a logsumexp over components. Unlike ``pm.Mixture`` over ``pm.MvNormal`` it
-makes no BLAS call outside the compiled graph, so it cannot fall into the thread trap of a
-multithreaded BLAS running tiny solves while the chains keep both cores busy (measured in
-docs/bayes_gmm.md). A lognormal prior on the component scales keeps them away from zero, where an
-empty spare component would otherwise fall into a funnel and make the sampler diverge.
+coefficients, then a logsumexp over components. Its only linear algebra is one batched
+triangular solve of the K small factors per evaluation, and the samplers run with one BLAS thread
+(``threadpool_limits``), so it cannot fall into the thread trap of ``pm.Mixture`` over
+``pm.MvNormal``: a multithreaded BLAS running tiny solves while the chains keep both cores busy
+(measured in docs/bayes_gmm.md). A lognormal prior on the component scales keeps them away from
+zero, where an empty spare component would otherwise fall into a funnel and make the sampler
+diverge.
 
 Compiled models are kept per structure (K, D, priors, sampler), and new data are swapped in
 (``pm.Data``; nutpie's ``with_data``), so a second data set of the same shape of model pays no
