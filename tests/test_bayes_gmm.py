@@ -537,7 +537,7 @@ def test_refined_draws_refine_only_what_the_spread_notices():
     errors = np.full(200, 1e-4)
     errors[[7, 50]] = 0.02  # above a quarter of the spread
     tasks = list(zip(values, errors, strict=True))
-    got, err = refined_draws(fn, tasks, True, None, "test")
+    got, err = refined_draws(fn, tasks, 2, "auto", None, "test")  # 2-D: quadrature
     np.testing.assert_array_equal(got, values)
     refined = [c for c in calls if c[1] != np.inf]
     assert [c[0] for c in refined] == [tasks[7], tasks[50]]
@@ -545,5 +545,5 @@ def test_refined_draws_refine_only_what_the_spread_notices():
     assert all(c[1] == pytest.approx(tol) and c[2] == REFINE_MAX for c in refined)
     assert err[7] == err[50] == 0.01 and np.all(np.delete(err, [7, 50]) == 1e-4)
     calls.clear()
-    refined_draws(fn, tasks, False, None, "test")  # Monte Carlo: one pass, at the usual tol
+    refined_draws(fn, tasks, 2, "mc", None, "test")  # Monte Carlo: one pass, at the usual tol
     assert len(calls) == 200 and all(c[1] == mixture.QUADRATURE_TOL for c in calls)

@@ -145,15 +145,15 @@ def quantity_draws(
         _one_quantity, quantity=quantity, dims=tuple(dims), mi_kwargs=_mi_kw(mi_method, n_mc)
     )
     tasks = list(zip(models, seeds, strict=True))
-    refine = mixture.resolve_method(d, mi_method) == "quadrature"
-    values, errors = refined_draws(fn, tasks, refine, map_fn, f"bayes_gmm {quantity}")
+    values, errors = refined_draws(fn, tasks, d, mi_method, map_fn, f"bayes_gmm {quantity}")
     return values.reshape(shape), errors.reshape(shape)
 
 
-def refined_draws(fn, tasks: list, refine: bool, map_fn, desc: str):
-    """Every draw's quantity and numerical error, ``fn(task, tol=...)`` over ``tasks``.
+def refined_draws(fn, tasks: list, dim: int, mi_method: str, map_fn, desc: str):
+    """Every draw's quantity and numerical error, ``fn(task, tol=...)`` over ``tasks``, whose
+    mixtures have ``dim`` dimensions and are integrated by ``mi_method``.
 
-    Quadrature (``refine``) in two passes: every draw on its base rule first, then only the draws
+    Quadrature in two passes: every draw on its base rule first, then only the draws
     whose error estimate exceeds ``REFINE_SHARE`` of the draws' spread (or
     ``mixture.QUADRATURE_TOL``, whichever is larger) refined towards that tolerance, up to
     ``REFINE_MAX`` times the base rule's nodes. The errors add variance to the draws, widening
@@ -163,6 +163,7 @@ def refined_draws(fn, tasks: list, refine: bool, map_fn, desc: str):
     its spread stayed within 0.5% of the spread at 320 nodes a dimension (docs/bayes_gmm.md).
     Monte Carlo draws are done once.
     """
+    refine = mixture.resolve_method(dim, mi_method) == "quadrature"
     run = map_fn or (lambda f, ts, _desc: [f(t) for t in ts])
     out = run(partial(fn, tol=np.inf if refine else mixture.QUADRATURE_TOL), tasks, desc)
     values = np.array([v for v, _ in out], dtype=np.float64)
@@ -576,9 +577,10 @@ class BayesGMMMI(MixtureVerbs, Estimator):
             dims=(x.shape[1],),
             mi_kwargs=_mi_kw(self.mi_method, self.n_mc),
         )
-        refine = mixture.resolve_method(x.shape[1], self.mi_method) == "quadrature"
         t0 = time.perf_counter()
-        values, errors = refined_draws(fn, tasks, refine, self._map, "bayes_gmm mi")
+        values, errors = refined_draws(
+            fn, tasks, x.shape[1], self.mi_method, self._map, "bayes_gmm mi"
+        )
         integral_seconds = time.perf_counter() - t0
         values, errors = values.reshape(shape), errors.reshape(shape)
         extras: dict[str, np.ndarray] = {
