@@ -22,7 +22,7 @@ import numpy as np
 from bayesmi import intervals, mixture
 from bayesmi.copula import apply_marginals, check_marginals
 from bayesmi.estimators._bayes_model import JAX_CACHE_ENV, jax_cache_dir
-from bayesmi.estimators._em import FitError, select_n_components
+from bayesmi.estimators._em import FitError, fit_mixture, select_n_components
 from bayesmi.estimators.base import Estimator, MixtureVerbs, register
 from bayesmi.exceptions import ComponentLimitWarning, NumericalErrorWarning, SamplerWarning
 from bayesmi.mixture import GaussianMixtureModel
@@ -264,8 +264,10 @@ class BayesGMMMI(MixtureVerbs, Estimator):
         each continuous column of x, y (and z) to normal scores by its empirical distribution
         function, once on the data before the posterior is fitted, so that the mixture models
         only the dependence; "auto" does so for the heavy-tailed or skewed columns
-        (:func:`bayesmi.copula.auto_columns`) for MI and conditional MI and keeps KL's raw
-        values; "raw" fits the values as given. A categorical y stays categorical; "copula" is
+        (:func:`bayesmi.copula.auto_columns`), plus the columns whose sharp edges an EM fit at
+        K smooths (gmm's edge test, :func:`bayesmi.estimators.gmm.edge_columns`; K is then
+        chosen again), for MI and conditional MI, and keeps KL's raw values; "raw" fits the
+        values as given. A categorical y stays categorical; "copula" is
         refused for ``kl_marginals``. Scored columns are in normal scores in the posterior
         mixtures and ``observed_data`` (the data the mixture was fitted to); the maps travel
         with the result (``r.margins``). Measured in docs/bayes_gmm.md, "Marginals".
@@ -483,14 +485,30 @@ class BayesGMMMI(MixtureVerbs, Estimator):
         )
 
     def _run(self, quantity: str, parts: list[np.ndarray]) -> MIResult:
+        from bayesmi.estimators.gmm import _standardised, rescore_edges
+
         raw = parts  # for the data hash and the independence test
+        c = type(self).__name__
         # Once, before the fit: a posterior has no resamples to redo it in.
-        parts, maps = apply_marginals(self.marginals, quantity, parts, caller=type(self).__name__)
-        u = np.hstack(parts)
-        shift, scale = u.mean(0), u.std(0)
-        u_std = (u - shift) / scale
+        parts, maps = apply_marginals(self.marginals, quantity, parts, caller=c)
+        u, shift, scale, ut = _standardised(parts)
         seeds = spawn_seeds(self.seed, 3)
-        k, cv = self._choose_k(np.ascontiguousarray(u_std.T), np.random.default_rng(seeds[0]))
+        rng = np.random.default_rng(seeds[0])
+        k, cv = self._choose_k(ut, rng)
+        if self.marginals == "auto" and quantity != "kl":
+            # gmm's second look at the edges, on one EM fit at K (its own stream, so the
+            # draws elsewhere do not move): columns whose edges the mixture smooths, scored.
+            look = np.random.default_rng(seeds[0].spawn(1)[0])
+            try:
+                model = fit_mixture(ut, k, look).model
+            except FitError as err:
+                raise ValueError(f"{c}: {err}") from err
+            again = rescore_edges(self.marginals, quantity, raw, maps, ut, model, c)
+            if again is not None:
+                parts, maps = again
+                u, shift, scale, ut = _standardised(parts)
+                k, cv = self._choose_k(ut, rng)
+        u_std = np.ascontiguousarray(ut.T)
         post = self._posterior(u_std, k, seeds[1])
         # Back to data units: u = u_std * scale + shift.
         means = post.means * scale + shift

@@ -26,7 +26,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from bayesmi import intervals, mixture
-from bayesmi.copula import apply_marginals, check_marginals
+from bayesmi.copula import apply_marginals, check_marginals, fit_scores
 from bayesmi.estimators._em import (
     INIT_METHODS,
     FitError,
@@ -150,6 +150,13 @@ def _refit(ut, counts, selection: Selection, ctx: _Context, rng):
     return sel.fits[sel.n_components], sel.n_components
 
 
+def _standardised(parts) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The joint data ``u`` (n, d), its column means and sds, and ``ut`` (d, n) standardised."""
+    u = np.hstack(parts)
+    shift, scale = u.mean(0), u.std(0)
+    return u, shift, scale, np.ascontiguousarray(((u - shift) / scale).T)
+
+
 def _integrate(ctx: _Context, task) -> tuple[float, float]:
     """Integrate one draw's mixture again, by Monte Carlo with ``n_samples`` samples."""
     model, entropy, n_samples = task
@@ -189,6 +196,24 @@ def _draw(ctx: _Context, seed: np.random.SeedSequence) -> dict[str, Any]:
     return {"value": value, "error": err, "n_components": sum(ks), "converged": converged}
 
 
+def _edge_terms(ut: np.ndarray, labels: np.ndarray, models) -> np.ndarray:
+    """The probability mass, in samples, that each class mixture puts beyond the observed range
+    of each coordinate of x in that class (both ends summed): shape (n_classes, d). Each entry
+    is about Gamma(2) when the mixtures fit (see :func:`_edge_test`)."""
+    from scipy.special import ndtr
+
+    terms = np.zeros((len(models), ut.shape[0]))
+    for c, model in enumerate(models):
+        u = ut[:, labels == c]
+        n_c = u.shape[1]
+        sd = np.sqrt(np.diagonal(model.covariances, axis1=1, axis2=2))  # (k, d)
+        for j in range(u.shape[0]):
+            ends = np.array([u[j].min(), u[j].max()])
+            cdf = ndtr((ends[:, None] - model.means[None, :, j]) / sd[None, :, j]) @ model.weights
+            terms[c, j] = n_c * (cdf[0] + 1.0 - cdf[1])
+    return terms
+
+
 def _edge_test(ut: np.ndarray, labels: np.ndarray, models) -> tuple[float, int, float]:
     """Do the class mixtures reach beyond the data as a fitting model would?
 
@@ -216,20 +241,58 @@ def _edge_test(ut: np.ndarray, labels: np.ndarray, models) -> tuple[float, int, 
     p_value : float
         Its upper tail under Gamma(2 C d).
     """
-    from scipy.special import ndtr
     from scipy.stats import gamma
 
-    beyond, terms = 0.0, 0
-    for c, model in enumerate(models):
-        u = ut[:, labels == c]
-        n_c = u.shape[1]
-        sd = np.sqrt(np.diagonal(model.covariances, axis1=1, axis2=2))  # (k, d)
-        for j in range(u.shape[0]):
-            ends = np.array([u[j].min(), u[j].max()])
-            cdf = ndtr((ends[:, None] - model.means[None, :, j]) / sd[None, :, j]) @ model.weights
-            beyond += n_c * (cdf[0] + 1.0 - cdf[1])
-            terms += 2
-    return float(beyond), terms, float(gamma.sf(beyond, terms))
+    terms = _edge_terms(ut, labels, models)
+    beyond, expected = float(terms.sum()), 2 * terms.size
+    return beyond, expected, float(gamma.sf(beyond, expected))
+
+
+def edge_columns(ut: np.ndarray, model: GaussianMixtureModel, scored) -> np.ndarray | None:
+    """``marginals="auto"``'s second look: the columns of the joint data to put in normal scores
+    because the fitted mixture smooths their edges (a uniform, a bounded variable), or None.
+
+    A column not yet scored is picked where its own two ends hold more of the mixture's mass
+    than a fitting mixture would (the edge test's term of that column, about Gamma(2) when
+    the mixture fits, with upper tail below ``JOINT_EDGE_P_VALUE``: a uniform at n = 1000 holds
+    13-36 samples' worth where 2 are expected, p < 5e-5), unless its values are tied (more than
+    ``copula.TIES_FRACTION``: a count or rounded variable, which normal scores would not make
+    smooth; the edge warning stays there). Column by column, not the joint sum: the sum over
+    the other, fitting columns dilutes one smoothed edge.
+
+    Parameters
+    ----------
+    ut : array, shape (d, n)
+        The joint data as the mixture saw it, standardised.
+    model : GaussianMixtureModel
+        The full-data mixture (standardised units).
+    scored : array of bool, shape (d,), or None
+        The columns already in normal scores.
+    """
+    from scipy.stats import gamma
+
+    from bayesmi.copula import TIES_FRACTION, tied_fraction
+
+    terms = _edge_terms(ut, np.zeros(ut.shape[1], dtype=np.intp), [model])[0]
+    pick = gamma.sf(terms, 2) < JOINT_EDGE_P_VALUE
+    if scored is not None:
+        pick &= ~np.asarray(scored, dtype=bool)
+    for j in np.flatnonzero(pick):
+        pick[j] = tied_fraction(ut[j]) <= TIES_FRACTION
+    return pick if pick.any() else None
+
+
+def rescore_edges(marginals: str, quantity: str, raw, maps, ut, model, caller: str):
+    """``marginals="auto"`` on continuous data: where the fitted mixture smooths the edges of
+    columns left as given (:func:`edge_columns`), the data again from ``raw`` with those columns
+    also in normal scores, as ``(parts, maps)``; None where nothing changes (other options, KL,
+    or no such edge). Its tie warnings were given by the first pass."""
+    if marginals != "auto" or quantity == "kl":
+        return None
+    also = edge_columns(ut, model, None if maps is None else maps.scored)
+    if also is None:
+        return None
+    return fit_scores(raw, caller=caller, warn_ties=False, auto=True, also=also)
 
 
 def warn_sharp_edges(caller: str, beyond: float, expected: int, p: float, stacklevel: int) -> None:
@@ -341,9 +404,11 @@ class GMMMI(MixtureVerbs, Estimator):
         that the mixture models only the dependence: heavy tails, skew and sharp edges of the
         margins no longer need components (MI is unchanged by such maps). "auto" (the default)
         does so for the columns whose margins are heavy-tailed or skewed
-        (:func:`bayesmi.copula.auto_columns`) and leaves the others as given, for MI and
-        conditional MI; KL keeps the raw values. "raw" models every value as given. A
-        categorical y stays categorical; "copula" is refused for ``kl_marginals``. Scored
+        (:func:`bayesmi.copula.auto_columns`), and, where the fitted mixture then smooths the
+        sharp edges of a column left as given (a uniform, a bounded variable: the edge test,
+        :func:`edge_columns`), scores that column too and fits again; it leaves the others as
+        given, for MI and conditional MI; KL keeps the raw values. "raw" models every value as
+        given. A categorical y stays categorical; "copula" is refused for ``kl_marginals``. Scored
         columns are in normal scores in the fitted mixtures (``model``, extras); which columns
         and the maps themselves travel with the result (``r.margins``). Measured in
         docs/gmm.md, "Marginals do not matter": "auto" cut the RMSE on the log-normal,
@@ -486,16 +551,21 @@ class GMMMI(MixtureVerbs, Estimator):
     # -- the verbs (estimate, kl_marginals: MixtureVerbs) --------------------------------------
     def _run(self, quantity: str, parts: list[np.ndarray]) -> MIResult:
         raw = parts  # for the data hash and the independence test
-        parts, maps = apply_marginals(self.marginals, quantity, parts, caller=type(self).__name__)
-        u = np.hstack(parts)
-        shift, scale = u.mean(0), u.std(0)
-        ut = np.ascontiguousarray(((u - shift) / scale).T)
+        c = type(self).__name__
+        parts, maps = apply_marginals(self.marginals, quantity, parts, caller=c)
+        u, shift, scale, ut = _standardised(parts)
         seeds = spawn_seeds(self.seed, self.n_draws + 1)
         rng = np.random.default_rng(seeds[0])
         sel = self._select(ut, rng)
-        edge = _edge_test(ut, np.zeros(ut.shape[1], dtype=np.intp),
-                          [sel.fits[sel.n_components].model])  # fmt: skip
-        warn_joint_edges(type(self).__name__, *edge, stacklevel=4)
+        model = sel.fits[sel.n_components].model
+        again = rescore_edges(self.marginals, quantity, raw, maps, ut, model, c)
+        if again is not None:  # "auto": columns whose edges the mixture smoothed, now scored
+            parts, maps = again
+            u, shift, scale, ut = _standardised(parts)
+            sel = self._select(ut, rng)
+            model = sel.fits[sel.n_components].model
+        edge = _edge_test(ut, np.zeros(ut.shape[1], dtype=np.intp), [model])
+        warn_joint_edges(c, *edge, stacklevel=4)
         ctx = self._context(ut, quantity, [p.shape[1] for p in parts], scale, shift, sel)
         out = self._bootstrap(ctx, seeds[1:])
         n_mc = self._refine_integrals(ctx, out, seeds[1:])
