@@ -112,7 +112,7 @@ def auto_columns(a: np.ndarray) -> np.ndarray:
     """Which columns of ``a`` (n, dim) ``marginals="auto"`` scores by their shape: those with
     heavy tails (``TAIL_MAX``) or skew (``SKEW_MAX``) by :func:`margin_shape`. (The mixture
     estimators then also score a column whose sharp edges their fitted mixture smooths:
-    :func:`bayesmi.estimators.gmm.edge_columns`.)"""
+    :func:`bayesmi.estimators._edges.edge_columns`.)"""
     shapes = [margin_shape(a[:, j]) for j in range(a.shape[1])]
     return np.array([t > TAIL_MAX or abs(s) > SKEW_MAX for t, s in shapes], dtype=bool)
 

@@ -9,7 +9,7 @@
 0.43-0.47 nats (and at independence in 4 + 4 dimensions), n = 300 and 1000, ``--reps`` data sets
 per cell: where the suite's threshold (``bayesmi.estimators.ksg.HIGH_DIM``) comes from.
 
-``gmm``: the edge statistic of categorical ``gmm`` (``bayesmi.estimators.gmm._edge_test``) on
+``gmm``: the edge statistic of categorical ``gmm`` (``bayesmi.estimators._edges.edge_test``) on
 flat (uniform), one-sided (exponential) and smooth (Gaussian, Student-t, bimodal, 2-D Gaussian)
 class densities, 5 classes, n = 300, 1000 and 3000: how often it crosses the warning's p-value.
 
@@ -101,7 +101,7 @@ def _classes(kind: str, n: int, seed: int):
 
 
 def gmm(reps: int) -> None:
-    from bayesmi.estimators.gmm import EDGE_P_VALUE, _edge_test
+    from bayesmi.estimators._edges import EDGE_P_VALUE, edge_test
     from bayesmi.validation import check_paired
 
     print(f"{'class density':14s} {'n':>5s} {'median sum':>10s} {'expected':>8s} "
@@ -118,7 +118,7 @@ def gmm(reps: int) -> None:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
                     sels = [est._select(ut[:, labels == k], rng) for k in range(5)]
-                beyond, expected, p = _edge_test(
+                beyond, expected, p = edge_test(
                     ut, labels, [s.fits[s.n_components].model for s in sels]
                 )
                 sums.append(beyond)
@@ -128,7 +128,7 @@ def gmm(reps: int) -> None:
 
 
 def _gmm_joint_one(task):
-    from bayesmi.estimators.gmm import _edge_test
+    from bayesmi.estimators._edges import edge_test
     from validation.panel import get_cases
 
     name, n, rep = task
@@ -141,7 +141,7 @@ def _gmm_joint_one(task):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         sel = est._select(ut, np.random.default_rng(rep))
-    beyond, expected, p = _edge_test(ut, np.zeros(n, dtype=int), [sel.fits[sel.n_components].model])
+    beyond, expected, p = edge_test(ut, np.zeros(n, dtype=int), [sel.fits[sel.n_components].model])
     return name, n, rep, beyond, expected, p
 
 
@@ -152,7 +152,7 @@ def gmm_joint(reps: int, n_jobs: int, results: str | None) -> None:
     it does not."""
     import pandas as pd
 
-    from bayesmi.estimators.gmm import JOINT_EDGE_P_VALUE
+    from bayesmi.estimators._edges import JOINT_EDGE_P_VALUE
     from validation.panel import get_cases
 
     names = [c.name for c in get_cases(None) if not c.discrete_y]

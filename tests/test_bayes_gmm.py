@@ -316,7 +316,7 @@ def test_coverage_warning_for_a_log_normal_variable():
 
 
 def test_auto_scores_a_uniform_whose_edges_the_mixture_smooths():
-    # gmm's second look at the edges (gmm.rescore_edges), here on one EM fit at K before the
+    # gmm's second look at the edges (_edges.rescore_edges), here on one EM fit at K before the
     # posterior: exponential x (scored by its shape) and uniform y, whose edges a 2-component
     # mixture smooths (the look picked y on 40 of 40 such data sets at n = 500, seeds 100-139).
     # y is then scored too, and the posterior's own edge test stays quiet.

@@ -329,7 +329,7 @@ def test_no_coverage_warning_for_smooth_classes(shape):
 def test_edge_test_is_calibrated_for_the_true_model():
     # Points drawn from the mixture itself: the mass beyond the sample range is Beta(1, n) at
     # each end, so the sum over 2 classes x 2 coordinates x 2 ends is near Gamma(8): mean 8.
-    from bayesmi.estimators.gmm import _edge_test
+    from bayesmi.estimators._edges import edge_test
     from bayesmi.mixture import GaussianMixtureModel
 
     model = GaussianMixtureModel(np.ones(1), np.zeros((1, 2)), np.eye(2)[None])
@@ -338,7 +338,7 @@ def test_edge_test_is_calibrated_for_the_true_model():
     for _ in range(200):
         u = rng.standard_normal((2, 400))
         labels = np.repeat([0, 1], 200)
-        beyond, expected, _ = _edge_test(u, labels, [model, model])
+        beyond, expected, _ = edge_test(u, labels, [model, model])
         sums.append(beyond)
     assert expected == 8
     # mean of 200 Gamma(8) sums: 8 +- 4 * sqrt(8 / 200)
@@ -397,8 +397,8 @@ def test_auto_scores_a_bounded_variable_whose_edges_the_mixture_smooths():
 
 
 def test_edge_columns_picks_smoothed_edges_but_not_ties():
+    from bayesmi.estimators._edges import edge_columns
     from bayesmi.estimators._em import fit_mixture
-    from bayesmi.estimators.gmm import edge_columns
 
     rng = truth.rng(seed=8)
     g = rng.standard_normal(2000)

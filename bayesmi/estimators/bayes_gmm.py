@@ -22,6 +22,13 @@ import numpy as np
 from bayesmi import intervals, mixture
 from bayesmi.copula import apply_marginals, check_marginals
 from bayesmi.estimators._bayes_model import JAX_CACHE_ENV, jax_cache_dir
+from bayesmi.estimators._edges import (
+    edge_test,
+    rescore_edges,
+    standardised,
+    warn_joint_edges,
+    warn_sharp_edges,
+)
 from bayesmi.estimators._em import FitError, fit_mixture, select_n_components
 from bayesmi.estimators.base import Estimator, MixtureVerbs, register
 from bayesmi.exceptions import ComponentLimitWarning, NumericalErrorWarning, SamplerWarning
@@ -265,7 +272,7 @@ class BayesGMMMI(MixtureVerbs, Estimator):
         function, once on the data before the posterior is fitted, so that the mixture models
         only the dependence; "auto" does so for the heavy-tailed or skewed columns
         (:func:`bayesmi.copula.auto_columns`), plus the columns whose sharp edges an EM fit at
-        K smooths (gmm's edge test, :func:`bayesmi.estimators.gmm.edge_columns`; K is then
+        K smooths (gmm's edge test, :func:`bayesmi.estimators._edges.edge_columns`; K is then
         chosen again), for MI and conditional MI, and keeps KL's raw values; "raw" fits the
         values as given. A categorical y stays categorical; "copula" is
         refused for ``kl_marginals``. Scored columns are in normal scores in the posterior
@@ -485,13 +492,11 @@ class BayesGMMMI(MixtureVerbs, Estimator):
         )
 
     def _run(self, quantity: str, parts: list[np.ndarray]) -> MIResult:
-        from bayesmi.estimators.gmm import _standardised, rescore_edges
-
         raw = parts  # for the data hash and the independence test
         c = type(self).__name__
         # Once, before the fit: a posterior has no resamples to redo it in.
         parts, maps = apply_marginals(self.marginals, quantity, parts, caller=c)
-        u, shift, scale, ut = _standardised(parts)
+        u, shift, scale, ut = standardised(parts)
         seeds = spawn_seeds(self.seed, 3)
         rng = np.random.default_rng(seeds[0])
         k, cv = self._choose_k(ut, rng)
@@ -506,7 +511,7 @@ class BayesGMMMI(MixtureVerbs, Estimator):
             again = rescore_edges(self.marginals, quantity, raw, maps, ut, model, c)
             if again is not None:
                 parts, maps = again
-                u, shift, scale, ut = _standardised(parts)
+                u, shift, scale, ut = standardised(parts)
                 k, cv = self._choose_k(ut, rng)
         u_std = np.ascontiguousarray(ut.T)
         post = self._posterior(u_std, k, seeds[1])
@@ -695,13 +700,11 @@ class BayesGMMMI(MixtureVerbs, Estimator):
             )
 
     def _warn_if_edges(self, u: np.ndarray, labels: np.ndarray, per_class) -> None:
-        """gmm's edge test (``gmm._edge_test``) on posterior draws of the mixtures (one per
+        """gmm's edge test (``_edges.edge_test``) on posterior draws of the mixtures (one per
         class of y; one for continuous data, all labels 0): its statistic is the median over up
         to ``EDGE_DRAWS`` draws spread over the chains, and the warning is gmm's (one per
         estimate): ``warn_sharp_edges`` for categorical y, ``warn_joint_edges`` otherwise."""
         from scipy.stats import gamma
-
-        from bayesmi.estimators.gmm import _edge_test, warn_joint_edges, warn_sharp_edges
 
         chains, draws = per_class[0][0].shape[:2]
         ut = np.ascontiguousarray(u.T)
@@ -711,7 +714,7 @@ class BayesGMMMI(MixtureVerbs, Estimator):
             ci, di = divmod(int(i), draws)
             models = [GaussianMixtureModel(w[ci, di], mu[ci, di], cov[ci, di])
                       for w, mu, cov in per_class]  # fmt: skip
-            beyond, expected, _ = _edge_test(ut, labels, models)
+            beyond, expected, _ = edge_test(ut, labels, models)
             sums.append(beyond)
         beyond = float(np.median(sums))
         warn = warn_sharp_edges if self.categorical else warn_joint_edges

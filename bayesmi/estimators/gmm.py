@@ -26,7 +26,14 @@ from typing import Any, ClassVar
 import numpy as np
 
 from bayesmi import intervals, mixture
-from bayesmi.copula import apply_marginals, check_marginals, fit_scores
+from bayesmi.copula import apply_marginals, check_marginals
+from bayesmi.estimators._edges import (
+    edge_test,
+    rescore_edges,
+    standardised,
+    warn_joint_edges,
+    warn_sharp_edges,
+)
 from bayesmi.estimators._em import (
     INIT_METHODS,
     FitError,
@@ -38,10 +45,8 @@ from bayesmi.estimators._em import (
 )
 from bayesmi.estimators.base import Estimator, MixtureVerbs, register
 from bayesmi.exceptions import (
-    WARNINGS_PAGE,
     ComponentLimitWarning,
     ConvergenceWarning,
-    CoverageWarning,
     NumericalErrorWarning,
 )
 from bayesmi.mixture import GaussianMixtureModel
@@ -60,12 +65,6 @@ SELECT_MODES = ("oob", "cv", "fixed")
 MI_METHODS = ("auto", "quadrature", "mc")
 #: Fewest held-out points for scoring a resample's candidates; below it the count is kept.
 MIN_OOB = 10
-#: p-value of the edge test (``_edge_test``) below which categorical mode warns of flat classes.
-EDGE_P_VALUE = 0.01
-#: The same for the joint mixture of continuous x, y (and z): stricter, since a smooth but
-#: light-tailed marginal (the panel's asinh transform) also reaches p < 0.01 there
-#: (docs/validation.md, "Where the methods warn").
-JOINT_EDGE_P_VALUE = 1e-4
 #: Monte Carlo error target, as a fraction of the sd of the draws; refinement raises the sample
 #: count to at most MC_GROWTH_MAX times ``n_mc``, in at most MC_ROUNDS rounds.
 MC_ERROR_RATIO = 0.2
@@ -150,13 +149,6 @@ def _refit(ut, counts, selection: Selection, ctx: _Context, rng):
     return sel.fits[sel.n_components], sel.n_components
 
 
-def _standardised(parts) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The joint data ``u`` (n, d), its column means and sds, and ``ut`` (d, n) standardised."""
-    u = np.hstack(parts)
-    shift, scale = u.mean(0), u.std(0)
-    return u, shift, scale, np.ascontiguousarray(((u - shift) / scale).T)
-
-
 def _integrate(ctx: _Context, task) -> tuple[float, float]:
     """Integrate one draw's mixture again, by Monte Carlo with ``n_samples`` samples."""
     model, entropy, n_samples = task
@@ -194,143 +186,6 @@ def _draw(ctx: _Context, seed: np.random.SeedSequence) -> dict[str, Any]:
         converged &= fit.converged
     value, err = mixture.mi_categorical(models, np.array(probs), **ctx.mi_kwargs, rng=rng)
     return {"value": value, "error": err, "n_components": sum(ks), "converged": converged}
-
-
-def _edge_terms(ut: np.ndarray, labels: np.ndarray, models) -> np.ndarray:
-    """The probability mass, in samples, that each class mixture puts beyond the observed range
-    of each coordinate of x in that class (both ends summed): shape (n_classes, d). Each entry
-    is about Gamma(2) when the mixtures fit (see :func:`_edge_test`)."""
-    from scipy.special import ndtr
-
-    terms = np.zeros((len(models), ut.shape[0]))
-    for c, model in enumerate(models):
-        u = ut[:, labels == c]
-        n_c = u.shape[1]
-        sd = np.sqrt(np.diagonal(model.covariances, axis1=1, axis2=2))  # (k, d)
-        for j in range(u.shape[0]):
-            ends = np.array([u[j].min(), u[j].max()])
-            cdf = ndtr((ends[:, None] - model.means[None, :, j]) / sd[None, :, j]) @ model.weights
-            terms[c, j] = n_c * (cdf[0] + 1.0 - cdf[1])
-    return terms
-
-
-def _edge_test(ut: np.ndarray, labels: np.ndarray, models) -> tuple[float, int, float]:
-    """Do the class mixtures reach beyond the data as a fitting model would?
-
-    For any continuous distribution F, the probability beyond the smallest of n samples,
-    F(x_(1)), is Beta(1, n): n F(x_(1)) is about Exp(1), and likewise above the largest. Summed
-    over both ends of every coordinate of every class (each coordinate's marginal of a mixture
-    is a mixture of the marginals), the total is about Gamma(2 C d) when the mixtures fit
-    (a little less, since they were fitted to these points); a mixture that smooths a sharp
-    edge puts far more there.
-
-    Parameters
-    ----------
-    ut : array, shape (d, n)
-        Standardised x, one column per sample.
-    labels : array of int, shape (n,)
-    models : list of GaussianMixtureModel
-        Class c's mixture (standardised units) at position c.
-
-    Returns
-    -------
-    beyond : float
-        The sum, in samples.
-    expected : int
-        2 C d, its mean when the mixtures fit.
-    p_value : float
-        Its upper tail under Gamma(2 C d).
-    """
-    from scipy.stats import gamma
-
-    terms = _edge_terms(ut, labels, models)
-    beyond, expected = float(terms.sum()), 2 * terms.size
-    return beyond, expected, float(gamma.sf(beyond, expected))
-
-
-def edge_columns(ut: np.ndarray, model: GaussianMixtureModel, scored) -> np.ndarray | None:
-    """``marginals="auto"``'s second look: the columns of the joint data to put in normal scores
-    because the fitted mixture smooths their edges (a uniform, a bounded variable), or None.
-
-    A column not yet scored is picked where its own two ends hold more of the mixture's mass
-    than a fitting mixture would (the edge test's term of that column, about Gamma(2) when
-    the mixture fits, with upper tail below ``JOINT_EDGE_P_VALUE``: a uniform at n = 1000 holds
-    13-36 samples' worth where 2 are expected, p < 5e-5), unless its values are tied (more than
-    ``copula.TIES_FRACTION``: a count or rounded variable, which normal scores would not make
-    smooth; the edge warning stays there). Column by column, not the joint sum: the sum over
-    the other, fitting columns dilutes one smoothed edge.
-
-    Parameters
-    ----------
-    ut : array, shape (d, n)
-        The joint data as the mixture saw it, standardised.
-    model : GaussianMixtureModel
-        The full-data mixture (standardised units).
-    scored : array of bool, shape (d,), or None
-        The columns already in normal scores.
-    """
-    from scipy.stats import gamma
-
-    from bayesmi.copula import TIES_FRACTION, tied_fraction
-
-    terms = _edge_terms(ut, np.zeros(ut.shape[1], dtype=np.intp), [model])[0]
-    pick = gamma.sf(terms, 2) < JOINT_EDGE_P_VALUE
-    if scored is not None:
-        pick &= ~np.asarray(scored, dtype=bool)
-    for j in np.flatnonzero(pick):
-        pick[j] = tied_fraction(ut[j]) <= TIES_FRACTION
-    return pick if pick.any() else None
-
-
-def rescore_edges(marginals: str, quantity: str, raw, maps, ut, model, caller: str):
-    """``marginals="auto"`` on continuous data: where the fitted mixture smooths the edges of
-    columns left as given (:func:`edge_columns`), the data again from ``raw`` with those columns
-    also in normal scores, as ``(parts, maps)``; None where nothing changes (other options, KL,
-    or no such edge). Its tie warnings were given by the first pass."""
-    if marginals != "auto" or quantity == "kl":
-        return None
-    also = edge_columns(ut, model, None if maps is None else maps.scored)
-    if also is None:
-        return None
-    return fit_scores(raw, caller=caller, warn_ties=False, auto=True, also=also)
-
-
-def warn_sharp_edges(caller: str, beyond: float, expected: int, p: float, stacklevel: int) -> None:
-    """The ``CoverageWarning`` of categorical mode (gmm and bayes_gmm) where the edge test
-    (``_edge_test``) gives p < ``EDGE_P_VALUE``; nothing otherwise."""
-    if p >= EDGE_P_VALUE:
-        return
-    warnings.warn(
-        f"{caller}: x within the classes of y looks bounded with sharp "
-        f"edges (flat or one-sided class densities): the class mixtures put "
-        f"{beyond:.1f} samples' worth of probability beyond the observed ranges, where "
-        f"a fitting model puts about {expected} (p = {p:.1g}). Gaussian mixtures "
-        "smooth such edges, which biases the MI low, and no resampling captures that "
-        "bias: the interval holds the truth far less often than its level (measured: "
-        f"{WARNINGS_PAGE}). Use ksg with categorical=True, which assumes no smooth class "
-        "densities.",
-        CoverageWarning,
-        stacklevel=stacklevel,
-    )
-
-
-def warn_joint_edges(caller: str, beyond: float, expected: int, p: float, stacklevel: int) -> None:
-    """The ``CoverageWarning`` of continuous mode (gmm and bayes_gmm) where the edge test on
-    the joint mixture gives p < ``JOINT_EDGE_P_VALUE``; nothing otherwise."""
-    if p >= JOINT_EDGE_P_VALUE:
-        return
-    warnings.warn(
-        f"{caller}: a variable looks bounded or one-sided with a sharp edge (a log-normal's "
-        f"edge at 0, a uniform, a count): the mixture puts {beyond:.1f} samples' worth of "
-        f"probability beyond the observed ranges of the variables, where a fitting model puts "
-        f"about {expected} (p = {p:.1g}). Gaussian mixtures smooth such edges, which biases "
-        "the MI, and no resampling captures that bias: the interval holds the truth far less "
-        "often than its level, the more so the larger n, as the bias outgrows the shrinking "
-        f"spread (measured: {WARNINGS_PAGE}). Transform such a variable to an unbounded "
-        "scale first (log, logit: MI is unchanged by invertible maps) or use ksg.",
-        CoverageWarning,
-        stacklevel=stacklevel,
-    )
 
 
 @register
@@ -406,8 +261,9 @@ class GMMMI(MixtureVerbs, Estimator):
         does so for the columns whose margins are heavy-tailed or skewed
         (:func:`bayesmi.copula.auto_columns`), and, where the fitted mixture then smooths the
         sharp edges of a column left as given (a uniform, a bounded variable: the edge test,
-        :func:`edge_columns`), scores that column too and fits again; it leaves the others as
-        given, for MI and conditional MI; KL keeps the raw values. "raw" models every value as
+        :func:`bayesmi.estimators._edges.edge_columns`), scores that column too and fits
+        again; it leaves the others as given, for MI and conditional MI; KL keeps the raw
+        values. "raw" models every value as
         given. A categorical y stays categorical; "copula" is refused for ``kl_marginals``. Scored
         columns are in normal scores in the fitted mixtures (``model``, extras); which columns
         and the maps themselves travel with the result (``r.margins``). Measured in
@@ -553,7 +409,7 @@ class GMMMI(MixtureVerbs, Estimator):
         raw = parts  # for the data hash and the independence test
         c = type(self).__name__
         parts, maps = apply_marginals(self.marginals, quantity, parts, caller=c)
-        u, shift, scale, ut = _standardised(parts)
+        u, shift, scale, ut = standardised(parts)
         seeds = spawn_seeds(self.seed, self.n_draws + 1)
         rng = np.random.default_rng(seeds[0])
         sel = self._select(ut, rng)
@@ -561,10 +417,10 @@ class GMMMI(MixtureVerbs, Estimator):
         again = rescore_edges(self.marginals, quantity, raw, maps, ut, model, c)
         if again is not None:  # "auto": columns whose edges the mixture smoothed, now scored
             parts, maps = again
-            u, shift, scale, ut = _standardised(parts)
+            u, shift, scale, ut = standardised(parts)
             sel = self._select(ut, rng)
             model = sel.fits[sel.n_components].model
-        edge = _edge_test(ut, np.zeros(ut.shape[1], dtype=np.intp), [model])
+        edge = edge_test(ut, np.zeros(ut.shape[1], dtype=np.intp), [model])
         warn_joint_edges(c, *edge, stacklevel=4)
         ctx = self._context(ut, quantity, [p.shape[1] for p in parts], scale, shift, sel)
         out = self._bootstrap(ctx, seeds[1:])
@@ -634,7 +490,7 @@ class GMMMI(MixtureVerbs, Estimator):
     # -- pieces ------------------------------------------------------------------------------
     def _warn_if_sharp_edges(self, ut: np.ndarray, labels: np.ndarray, sels) -> None:
         """Warn (once) when the class mixtures smooth over sharp edges of x within classes."""
-        beyond, expected, p = _edge_test(ut, labels, [s.fits[s.n_components].model for s in sels])
+        beyond, expected, p = edge_test(ut, labels, [s.fits[s.n_components].model for s in sels])
         warn_sharp_edges(type(self).__name__, beyond, expected, p, stacklevel=5)
 
     def _context(self, ut, quantity, dims, scale, shift, sel) -> _Context:

@@ -1,4 +1,4 @@
-"""How often ``marginals="auto"``'s second look (``gmm.edge_columns``) scores a column that the
+"""How often ``marginals="auto"``'s second look (``_edges.edge_columns``) scores a column that the
 shape rule (``copula.auto_columns``) left as given, per panel case.
 
     PYTHONPATH=. OPENBLAS_NUM_THREADS=1 python -m validation.calibration.edge_picks \
