@@ -47,7 +47,6 @@ __all__ = [
     "normal_scores",
     "refuse_kl",
     "scores_of",
-    "tied_fraction",
 ]
 
 #: Unweighted columns' scores are kept, by a hash of the column's bytes, up to this many bytes in
@@ -89,8 +88,7 @@ def check_marginals(value, caller: str) -> str:
             f"{caller}: marginals must be one of {MARGINALS}, got {value!r}. 'copula' maps each "
             "continuous column to normal scores by its empirical distribution function; 'auto' "
             "is each method's measured choice for MI and conditional MI (gmm: the heavy-tailed "
-            "or skewed columns, and those whose sharp edges the mixture smooths; ksg: every "
-            "column) and keeps KL's raw values."
+            "or skewed columns only; ksg: every column) and keeps KL's raw values."
         )
     return value
 
@@ -109,10 +107,8 @@ def margin_shape(v: np.ndarray) -> tuple[float, float]:
 
 
 def auto_columns(a: np.ndarray) -> np.ndarray:
-    """Which columns of ``a`` (n, dim) ``marginals="auto"`` scores by their shape: those with
-    heavy tails (``TAIL_MAX``) or skew (``SKEW_MAX``) by :func:`margin_shape`. (The mixture
-    estimators then also score a column whose sharp edges their fitted mixture smooths:
-    :func:`bayesmi.estimators._edges.edge_columns`.)"""
+    """Which columns of ``a`` (n, dim) ``marginals="auto"`` scores: those with heavy tails
+    (``TAIL_MAX``) or skew (``SKEW_MAX``) by :func:`margin_shape`."""
     shapes = [margin_shape(a[:, j]) for j in range(a.shape[1])]
     return np.array([t > TAIL_MAX or abs(s) > SKEW_MAX for t, s in shapes], dtype=bool)
 
@@ -180,12 +176,6 @@ def _cached_column_scores(v: np.ndarray) -> tuple[np.ndarray, float]:
                 _, (old, _) = _cache.popitem(last=False)
                 _cache_used[0] -= old.nbytes
     return scores, tied
-
-
-def tied_fraction(v: np.ndarray) -> float:
-    """The fraction of a column's values that are tied with another value of the column (its
-    scores are computed and cached on the way)."""
-    return _cached_column_scores(np.asarray(v, dtype=np.float64))[1]
 
 
 def normal_scores(
@@ -257,21 +247,17 @@ def normal_scores(
     return out[:, 0] if one_d else out
 
 
-def _score_parts(parts, *, caller: str, warn_ties: bool, auto: bool, stacklevel: int, also=None):
+def _score_parts(parts, *, caller: str, warn_ties: bool, auto: bool, stacklevel: int):
     """Scores of ``parts`` (as :func:`scores_of`) and, per part, the mask of the columns scored
     (None for a part passed through); a tie warning points ``stacklevel`` frames up from
-    :func:`normal_scores`. ``also``: a mask over the columns of the continuous parts side by
-    side, scored besides those ``auto`` picks."""
-    out, masks, start = [], [], 0
+    :func:`normal_scores`."""
+    out, masks = [], []
     for p, name in zip(parts, ("x", "y", "z"), strict=False):
         if p is None or p.ndim == 1:
             out.append(p)
             masks.append(None)
             continue
         cols = auto_columns(p) if auto else np.ones(p.shape[1], dtype=bool)
-        if also is not None:
-            cols = cols | np.asarray(also[start : start + p.shape[1]], dtype=bool)
-        start += p.shape[1]
         masks.append(cols)
         if not cols.any():
             out.append(p)
@@ -434,21 +420,13 @@ def apply_marginals(
 
 
 def fit_scores(
-    parts,
-    *,
-    caller: str,
-    warn_ties: bool = True,
-    auto: bool = False,
-    also=None,
-    _stacklevel: int = 4,
+    parts, *, caller: str, warn_ties: bool = True, auto: bool = False, _stacklevel: int = 4
 ) -> tuple[list, MarginMaps | None]:
-    """:func:`scores_of`, and the maps it applied (None where no column was scored). ``also``
-    (a mask over the columns of x, y and z side by side) names columns to score besides those
-    that ``auto`` picks."""
+    """:func:`scores_of`, and the maps it applied (None where no column was scored)."""
     # A tie warning points at the estimator's line that called this function (or
     # apply_marginals, one frame further).
     scored, masks = _score_parts(
-        parts, caller=caller, warn_ties=warn_ties, auto=auto, stacklevel=_stacklevel, also=also
+        parts, caller=caller, warn_ties=warn_ties, auto=auto, stacklevel=_stacklevel
     )
     if not any(m is not None and m.any() for m in masks):
         return scored, None

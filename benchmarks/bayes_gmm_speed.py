@@ -1,7 +1,7 @@
 """Speed of ``bayes_gmm`` end to end (compilation included), with its diagnostics.
 
 The issue's targets on a 2-core machine: n = 1000 two-dimensional points, 2 chains x 1000 draws
-after the default tuning (1000 steps until 2026-12-02, nutpie's 300 since), in at most 60 s
+after the default tuning (1000 steps until 2026-12-02, 500 with nutpie since), in at most 60 s
 with R-hat(mi) <= 1.01 and no divergences; n = 10000 in at most 5 minutes (NUTS or ADVI,
 stated).
 
@@ -24,7 +24,10 @@ process with an empty cache, then one with a warm cache.
 
 ``--data`` picks the case (``gauss``, rho = 0.6, the default; ``sin3x`` and ``moons``, shapes a
 mixture fits only with many components, see :func:`make_data`); ``--draws``, ``--tune`` and
-``--target-accept`` change those settings from the estimator's defaults.
+``--target-accept`` change those settings from the estimator's defaults; ``--nutpie NAME=VALUE``
+passes an option to ``nutpie.sample`` (``low_rank_modified_mass_matrix=True``: its low-rank
+mass matrix); ``--start support`` starts the chains at PyMC's support point (every component at
+the origin), as before 2026-12-02, instead of at the EM fit.
 
 Prints, per case: wall time (s) and CPU time (s: on a shared machine the CPU time is the
 better guide to a quiet machine's wall time, which lies between CPU/2 and CPU with 2 chains on
@@ -50,6 +53,12 @@ from bayesmi import truth
 args = json.loads(sys.argv[1])
 sys.path.insert(0, args["here"])
 from bayes_gmm_speed import make_data
+if args["nutpie_kw"]:  # nutpie.sample's own options, passed through (e.g. its mass matrix)
+    import functools, nutpie
+    nutpie.sample = functools.partial(nutpie.sample, **args["nutpie_kw"])
+if args["start"] == "support":  # the chains at PyMC's support point, as before 2026-12-02
+    from bayesmi.estimators import _bayes_model
+    _bayes_model.START_AT_EM = False
 x, y, mi_true = make_data(args["data"], args["n"], args["seed"])
 with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always", bm.BayesMIWarning)
@@ -59,6 +68,10 @@ with warnings.catch_warnings(record=True) as caught:
                     n_components=args["k"], weight_concentration=args["alpha"])
 wall = time.perf_counter() - t0
 use = resource.getrusage(resource.RUSAGE_SELF)
+stats = r.to_inferencedata().get("sample_stats")
+steps = None
+if stats is not None and "n_steps" in stats:
+    steps = float(stats["n_steps"].mean())
 p = r.provenance
 d = p["diagnostics"]
 print(json.dumps({
@@ -67,7 +80,7 @@ print(json.dumps({
     "r_hat": d.get("r_hat"), "ess_bulk": d.get("ess_bulk"), "mean_nats": r.mean, "sd_nats": r.sd,
     "hdi90_nats": list(map(float, r.hdi(0.9))), "truth_nats": mi_true, "kind": r.kind,
     "k": p["n_components_used"], "mi_s": p.get("integral_seconds"),
-    "warnings": [str(w.message)[:120] for w in caught],
+    "warnings": [str(w.message)[:120] for w in caught], "steps": steps,
 }))
 """
 
@@ -151,6 +164,8 @@ def run_case(
     draws: int = 1000,
     tune: int | None = None,
     target_accept: float = 0.9,
+    nutpie_kw: dict | None = None,
+    start: str = "em",
 ) -> dict:
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
     if jax_cache is not None:
@@ -177,6 +192,8 @@ def run_case(
             "draws": draws,
             "tune": tune,
             "target_accept": target_accept,
+            "nutpie_kw": nutpie_kw or {},
+            "start": start,
         }
     )
     out = subprocess.run(
@@ -203,7 +220,24 @@ def main() -> None:
         "--tune", type=int, default=None, help="tuning steps a chain (default: the estimator's)"
     )
     ap.add_argument("--target-accept", type=float, default=0.9, help="NUTS (the default)")
+    ap.add_argument(
+        "--nutpie",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="an option of nutpie.sample, passed through (a Python literal), e.g. "
+        "low_rank_modified_mass_matrix=True",
+    )
+    ap.add_argument(
+        "--start",
+        default="em",
+        choices=["em", "support"],
+        help="where the chains start: the EM fit (the default) or PyMC's support point",
+    )
     args = ap.parse_args()
+    import ast
+
+    nutpie_kw = {k: ast.literal_eval(v) for k, v in (o.split("=", 1) for o in args.nutpie)}
     for n in args.n:
         load_before = os.getloadavg()[0]
         res = run_case(
@@ -219,6 +253,8 @@ def main() -> None:
             args.draws,
             args.tune,
             args.target_accept,
+            nutpie_kw,
+            args.start,
         )
         load_after = os.getloadavg()[0]
         rhat = "n/a" if res["r_hat"] is None else f"{res['r_hat']:.3f}"
@@ -231,7 +267,8 @@ def main() -> None:
             f"{res['cpu_s']:.1f} s CPU (compile {res['compile_s'] or 0:.1f} s, "
             f"{res['compile_cpu_s'] or 0:.1f} s CPU; per-draw MI {res['mi_s'] or 0:.1f} s), "
             f"K={res['k']}, "
-            f"divergences {res['divergences']}, "
+            f"divergences {res['divergences']}, leapfrog steps a draw "
+            f"{'n/a' if res['steps'] is None else format(res['steps'], '.1f')}, "
             f"R-hat(mi) {rhat}, ESS_bulk(mi) {ess}, MI {res['mean_nats']:.4f} +- "
             f"{res['sd_nats']:.4f} nats, 90% HDI [{lo:.4f}, {hi:.4f}] nats (truth "
             f"{res['truth_nats']:.4f} nats), {res['kind']}; load average {load_before:.1f} -> "

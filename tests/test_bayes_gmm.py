@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import bayesmi as bm
-from bayesmi import copula, mixture, truth
+from bayesmi import mixture, truth
 from bayesmi.estimators.bayes_gmm import quantity_draws
 from bayesmi.mixture import GaussianMixtureModel
 
@@ -315,22 +315,6 @@ def test_coverage_warning_for_a_log_normal_variable():
     assert len(mine) == 1 and "sharp edge" in str(mine[0].message)
 
 
-def test_auto_scores_a_uniform_whose_edges_the_mixture_smooths():
-    # gmm's second look at the edges (_edges.rescore_edges), here on one EM fit at K before the
-    # posterior: exponential x (scored by its shape) and uniform y, whose edges a 2-component
-    # mixture smooths (the look picked y on 40 of 40 such data sets at n = 500, seeds 100-139).
-    # y is then scored too, and the posterior's own edge test stays quiet.
-    x, y, _ = truth.transformed_gaussian(0.6, 500, fx="exponential", fy="uniform", seed=3)
-    kw = {"seed": 0, "n_draws": 200, "tune": 300, "n_components": 2}
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", bm.CoverageWarning)
-        warnings.simplefilter("ignore", bm.SamplerWarning)  # 200 draws: ESS is not the point
-        r = bm.estimate(x, y, method="bayes_gmm", **kw, **QUIET)
-    np.testing.assert_array_equal(r.margins.scored, [True, True])
-    fitted = r.to_inferencedata().observed_data["u"].values  # the data the mixture saw
-    np.testing.assert_array_equal(fitted[:, 1], copula.normal_scores(y[:, 0]))
-
-
 def test_same_seed_same_draws_and_sampler_warnings():
     x, y, _ = truth.correlated_gaussian(0.6, n=300, seed=9)
     kw = {"method": "bayes_gmm", "n_draws": 20, "tune": 20, **QUIET}
@@ -506,6 +490,41 @@ def test_mixture_log_likelihood_equals_the_direct_density(dim):
     chol = pt.as_tensor(np.linalg.cholesky(cov))
     ours = _mixture_loglik(pt.as_tensor(u), pt.as_tensor(np.log(w)), pt.as_tensor(mu), chol, dim)
     assert ours.eval() == pytest.approx(direct, rel=1e-12, abs=1e-9)
+
+
+def test_chains_start_at_the_em_fit_in_the_samplers_coordinates():
+    # The EM fit, as the sampler's flat start vector (START_JITTER aside), is the same point to
+    # nutpie's compiled log-density as to PyMC's: the variables' order and transforms agree;
+    # and it maps back to the fit's weights and Cholesky factors.
+    import nutpie
+    import pytensor.tensor as pt
+    from pymc.distributions.transforms import SimplexTransform
+
+    from bayesmi.estimators import _bayes_model as bmod
+
+    rng = truth.rng(seed=11)
+    u = rng.standard_normal((300, 2))
+    w = np.array([0.5, 0.3, 0.2])
+    mu = rng.standard_normal((3, 2))
+    chol = np.tril(rng.standard_normal((3, 2, 2))) * 0.3
+    chol[:, [0, 1], [0, 1]] = np.abs(chol[:, [0, 1], [0, 1]]) + 0.2
+    model = bmod.build_model(u, 3, bmod.Priors())
+    start = bmod.unconstrained_start(w, mu, chol)
+    layout = [(v.name, start[v.name].size) for v in model.value_vars]
+    flat = bmod._start_fn(layout, start)(5)
+    flat -= bmod.START_JITTER * np.random.default_rng(5).standard_normal(flat.size)
+    compiled = nutpie.compile_pymc_model(
+        model, backend="jax", gradient_backend="jax", freeze_model=False
+    )
+    logp, _ = compiled._make_logp_func()(flat, **compiled._shared_data)
+    np.testing.assert_allclose(logp, model.compile_logp()(start), rtol=1e-12)
+    back = SimplexTransform().backward(pt.as_tensor(start["w_simplex__"])).eval()
+    np.testing.assert_allclose(back, w, rtol=1e-12)
+    raw = pt.as_tensor(start["chol_packed"])
+    unpacked = bmod._lkj_cholesky(raw, 2, bmod.Priors())[0].eval()
+    np.testing.assert_allclose(unpacked, chol, atol=1e-12)
+    np.testing.assert_allclose(bmod.unconstrained_start(w, mu[:, :1], chol[:, :1, :1])["sd_log__"],
+                               np.log(chol[:, :1, 0]))  # fmt: skip
 
 
 @pytest.mark.parametrize("dim", [2, 3, 4])

@@ -370,54 +370,6 @@ def test_coverage_warning_for_a_log_normal_variable():
         bm.estimate(x, y, method="gmm", seed=0, n_draws=5, progress=False)
 
 
-def test_auto_scores_a_bounded_variable_whose_edges_the_mixture_smooths():
-    # Exponential x, uniform y (the panel's expo_uniform_r0.6). "auto" scores the skewed x by its
-    # shape; the uniform y reads light-tailed and symmetric and is left, until the edge test's
-    # term of y fires on the fitted mixture: then y is scored too and the fit redone. On the
-    # panel (seed 9, 30 data sets a case, n = 1000) y was rescored in 30 of 30, asinh_wiggly in
-    # 5 of 30, no other case ever; before, the edge warning fired on 27 of 30 such data sets
-    # (seed 8) where the interval held the truth in 27. Up to 3 data sets are tried for the
-    # rescoring: none of them rescored has probability below (1/30)^3 = 3.7e-5.
-    kw = {"method": "gmm", "seed": 0, "n_draws": 40, "progress": False, "n_permutations": 0}
-    for seed in (1, 2, 3):
-        x, y, mi = truth.transformed_gaussian(0.6, 1000, fx="exponential", fy="uniform", seed=seed)
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", bm.CoverageWarning)
-            r = bm.estimate(x, y, **kw)
-        if r.margins.scored.all():
-            break
-    np.testing.assert_array_equal(r.margins.scored, [True, True])
-    # The rescored fit is the copula fit of these data, and it is unbiased here: within 4 sds.
-    c = bm.estimate(x, y, marginals="copula", **kw)
-    np.testing.assert_array_equal(r.draws_nats, c.draws_nats)
-    assert abs(r.mean - mi) < 4 * r.sd
-    # Raw margins keep the warning: both edges smoothed.
-    with pytest.warns(bm.CoverageWarning, match="sharp edge"):
-        bm.estimate(x, y, marginals="raw", **kw)
-
-
-def test_edge_columns_picks_smoothed_edges_but_not_ties():
-    from bayesmi.estimators._edges import edge_columns
-    from bayesmi.estimators._em import fit_mixture
-
-    rng = truth.rng(seed=8)
-    g = rng.standard_normal(2000)
-    u = rng.uniform(size=2000)
-
-    def look(a, b, scored=None):
-        ut = np.vstack([a, b])
-        ut = (ut - ut.mean(1, keepdims=True)) / ut.std(1, keepdims=True)
-        return edge_columns(ut, fit_mixture(ut, 1, rng).model, scored)
-
-    # One Gaussian on [normal, uniform]: the uniform's ends hold ~40 samples' worth of the
-    # Gaussian's mass (expected 2); the normal's are as a fitting model's (a column is picked
-    # at p < 1e-4 when the model fits).
-    np.testing.assert_array_equal(look(g, u), [False, True])
-    assert look(g, u, scored=[False, True]) is None  # already scored: nothing to add
-    assert look(g, rng.standard_normal(2000)) is None  # Gaussian: no edge to smooth
-    assert look(g, np.round(u, 1)) is None  # a rounded variable keeps the edge warning
-
-
 @pytest.mark.parametrize("case", ["gauss", "student_t", "cmi"])
 def test_no_joint_coverage_warning_for_smooth_data(case):
     if case == "gauss":

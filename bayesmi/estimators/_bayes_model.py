@@ -261,6 +261,50 @@ def _unpack(posterior, n_components: int, dim: int) -> tuple[np.ndarray, ...]:
     return w, mu, chol
 
 
+#: Start the NUTS chains at the EM fit (``init`` of :func:`sample_nuts`), jittered by this sd in
+#: the sampler's unconstrained coordinates, instead of PyMC's support point (every component
+#: at the origin with unit scale: a symmetric point the chains must first break away from).
+START_JITTER = 0.1
+START_AT_EM = True
+
+
+def unconstrained_start(weights, means, chol) -> dict[str, np.ndarray]:
+    """A mixture (standardised units: weights (K,), means (K, D), Cholesky factors (K, D, D))
+    as the values of :func:`build_model`'s free variables in the sampler's unconstrained
+    coordinates: the weights by PyMC's simplex transform (log w_k minus their mean, the last
+    dropped), the means as they are, each factor packed row by row with its diagonal on the
+    log scale (``chol_packed``; ``sd_log__`` in one dimension)."""
+    k, dim = means.shape
+    out = {}
+    if k > 1:
+        log_w = np.log(np.clip(weights, 1e-12, None))
+        out["w_simplex__"] = (log_w - log_w.mean())[:-1]
+    out["mu"] = np.asarray(means, dtype=np.float64)
+    if dim == 1:
+        out["sd_log__"] = np.log(chol[:, :, 0])
+    else:
+        rows, cols = np.tril_indices(dim)
+        packed = np.array(chol[:, rows, cols], dtype=np.float64)
+        diag = rows == cols
+        packed[:, diag] = np.log(packed[:, diag])
+        out["chol_packed"] = packed
+    return out
+
+
+def _start_fn(layout, start: dict[str, np.ndarray]):
+    """nutpie's initial-point function: ``start`` flattened in the sampler's order
+    (``layout``: the model's value variables' names and sizes), jittered per seed."""
+    flat = np.concatenate([np.ravel(start[name]) for name, _ in layout])
+    if flat.size != sum(size for _, size in layout):  # pragma: no cover - a programming error
+        raise ValueError("start values do not match the model's variables")
+
+    def fn(seed=None):
+        rng = np.random.default_rng(seed)
+        return flat + START_JITTER * rng.standard_normal(flat.size)
+
+    return fn
+
+
 def _compiled(key: tuple, make):
     """The cached compiled object for ``key``, made on first use; (object, was_cached)."""
     if key in _CACHE:
@@ -287,8 +331,13 @@ def sample_nuts(
     target_accept: float = 0.9,
     progress: bool = False,
     verbose: bool = False,
+    init=None,
 ) -> Draws:
     """NUTS draws of the mixture posterior given standardised data ``u`` (n, D).
+
+    ``init`` (weights (K,), means (K, D), Cholesky factors (K, D, D); an EM fit) starts nutpie's
+    chains there, jittered by ``START_JITTER`` (``START_AT_EM``); None starts them at PyMC's
+    support point.
 
     ``sampler="nutpie"`` compiles the model with nutpie once per structure (``nutpie_backend``
     "jax": PyTensor's JAX backend with JAX's gradient, the data kept as an argument, not frozen
@@ -311,17 +360,25 @@ def sample_nuts(
 
             def make():
                 model = build_model(u, n_components, priors)
+                layout = [(v.name, int(np.prod(model.initial_point()[v.name].shape)))
+                          for v in model.value_vars]  # fmt: skip
                 if nutpie_backend == "jax":
                     _use_jax_cache()
                     # freeze_model=False keeps the data a shared input (nutpie freezes it into
                     # the JAX graph by default), so ``with_data`` can swap in new data.
                     return nutpie.compile_pymc_model(
                         model, backend="jax", gradient_backend="jax", freeze_model=False
-                    )
-                return nutpie.compile_pymc_model(model, backend="numba")
+                    ), layout
+                return nutpie.compile_pymc_model(model, backend="numba"), layout
 
-            compiled, cached = _compiled(key, make)
+            (compiled, layout), cached = _compiled(key, make)
             compiled = compiled.with_data(u=u)
+            if init is not None and START_AT_EM:
+                import dataclasses
+
+                fn = _start_fn(layout, unconstrained_start(*init))
+                field = "_make_initial_points" if nutpie_backend == "jax" else "initial_point_func"
+                compiled = dataclasses.replace(compiled, **{field: fn})
             t_compile, c_compile = time.perf_counter() - t0, time.process_time() - c0
             idata = nutpie.sample(
                 compiled,

@@ -1,9 +1,8 @@
 """The edge test of the mixture estimators (gmm, bayes_gmm): does a fitted Gaussian mixture
 reach beyond the observed range of the data as a fitting model would? A mixture that smooths a
 sharp edge (a uniform, a log-normal's edge at 0, flat classes) puts far more mass there, and
-biases the MI in a way no resampling sees. Used to warn (``warn_sharp_edges``,
-``warn_joint_edges``) and, under ``marginals="auto"``, to put such a column in normal scores
-first (``edge_columns``, ``rescore_edges``). docs/validation.md, "Where the methods warn".
+biases the MI in a way no resampling sees: ``warn_sharp_edges`` and ``warn_joint_edges`` say so.
+docs/validation.md, "Where the methods warn".
 """
 
 from __future__ import annotations
@@ -12,9 +11,7 @@ import warnings
 
 import numpy as np
 
-from bayesmi.copula import fit_scores
 from bayesmi.exceptions import WARNINGS_PAGE, CoverageWarning
-from bayesmi.mixture import GaussianMixtureModel
 
 #: p-value of the edge test (``edge_test``) below which categorical mode warns of flat classes.
 EDGE_P_VALUE = 0.01
@@ -81,53 +78,6 @@ def edge_test(ut: np.ndarray, labels: np.ndarray, models) -> tuple[float, int, f
     terms = edge_terms(ut, labels, models)
     beyond, expected = float(terms.sum()), 2 * terms.size
     return beyond, expected, float(gamma.sf(beyond, expected))
-
-
-def edge_columns(ut: np.ndarray, model: GaussianMixtureModel, scored) -> np.ndarray | None:
-    """``marginals="auto"``'s second look: the columns of the joint data to put in normal scores
-    because the fitted mixture smooths their edges (a uniform, a bounded variable), or None.
-
-    A column not yet scored is picked where its own two ends hold more of the mixture's mass
-    than a fitting mixture would (the edge test's term of that column, about Gamma(2) when
-    the mixture fits, with upper tail below ``JOINT_EDGE_P_VALUE``: a uniform at n = 1000 holds
-    13-36 samples' worth where 2 are expected, p < 5e-5), unless its values are tied (more than
-    ``copula.TIES_FRACTION``: a count or rounded variable, which normal scores would not make
-    smooth; the edge warning stays there). Column by column, not the joint sum: the sum over
-    the other, fitting columns dilutes one smoothed edge.
-
-    Parameters
-    ----------
-    ut : array, shape (d, n)
-        The joint data as the mixture saw it, standardised.
-    model : GaussianMixtureModel
-        The full-data mixture (standardised units).
-    scored : array of bool, shape (d,), or None
-        The columns already in normal scores.
-    """
-    from scipy.stats import gamma
-
-    from bayesmi.copula import TIES_FRACTION, tied_fraction
-
-    terms = edge_terms(ut, np.zeros(ut.shape[1], dtype=np.intp), [model])[0]
-    pick = gamma.sf(terms, 2) < JOINT_EDGE_P_VALUE
-    if scored is not None:
-        pick &= ~np.asarray(scored, dtype=bool)
-    for j in np.flatnonzero(pick):
-        pick[j] = tied_fraction(ut[j]) <= TIES_FRACTION
-    return pick if pick.any() else None
-
-
-def rescore_edges(marginals: str, quantity: str, raw, maps, ut, model, caller: str):
-    """``marginals="auto"`` on continuous data: where the fitted mixture smooths the edges of
-    columns left as given (:func:`edge_columns`), the data again from ``raw`` with those columns
-    also in normal scores, as ``(parts, maps)``; None where nothing changes (other options, KL,
-    or no such edge). Its tie warnings were given by the first pass."""
-    if marginals != "auto" or quantity == "kl":
-        return None
-    also = edge_columns(ut, model, None if maps is None else maps.scored)
-    if also is None:
-        return None
-    return fit_scores(raw, caller=caller, warn_ties=False, auto=True, also=also)
 
 
 def warn_sharp_edges(caller: str, beyond: float, expected: int, p: float, stacklevel: int) -> None:

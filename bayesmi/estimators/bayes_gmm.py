@@ -24,7 +24,6 @@ from bayesmi.copula import apply_marginals, check_marginals
 from bayesmi.estimators._bayes_model import JAX_CACHE_ENV, jax_cache_dir
 from bayesmi.estimators._edges import (
     edge_test,
-    rescore_edges,
     standardised,
     warn_joint_edges,
     warn_sharp_edges,
@@ -271,10 +270,8 @@ class BayesGMMMI(MixtureVerbs, Estimator):
         each continuous column of x, y (and z) to normal scores by its empirical distribution
         function, once on the data before the posterior is fitted, so that the mixture models
         only the dependence; "auto" does so for the heavy-tailed or skewed columns
-        (:func:`bayesmi.copula.auto_columns`), plus the columns whose sharp edges an EM fit at
-        K smooths (gmm's edge test, :func:`bayesmi.estimators._edges.edge_columns`; K is then
-        chosen again), for MI and conditional MI, and keeps KL's raw values; "raw" fits the
-        values as given. A categorical y stays categorical; "copula" is
+        (:func:`bayesmi.copula.auto_columns`) for MI and conditional MI and keeps KL's raw
+        values; "raw" fits the values as given. A categorical y stays categorical; "copula" is
         refused for ``kl_marginals``. Scored columns are in normal scores in the posterior
         mixtures and ``observed_data`` (the data the mixture was fitted to); the maps travel
         with the result (``r.margins``). Measured in docs/bayes_gmm.md, "Marginals".
@@ -436,14 +433,22 @@ class BayesGMMMI(MixtureVerbs, Estimator):
         }
         return sel.n_components, cv
 
+    def _em_fit(self, ut: np.ndarray, k: int, rng: np.random.Generator) -> GaussianMixtureModel:
+        """One EM fit at K on the standardised data (dim, n)."""
+        try:
+            return fit_mixture(ut, k, rng).model
+        except FitError as err:
+            raise ValueError(f"{type(self).__name__}: {err}") from err
+
     def _tune(self) -> int:
         """Tuning steps per chain: the user's, else the default of the sampler's route."""
         if self.tune is not None:
             return self.tune
         return PYMC_TUNE if self.sampler == "pymc" else NUTPIE_TUNE
 
-    def _posterior(self, u_std: np.ndarray, k: int, seed: np.random.SeedSequence):
-        """Draws of the mixture in standardised units (bayesmi.estimators._bayes_model.Draws)."""
+    def _posterior(self, u_std: np.ndarray, k: int, seed: np.random.SeedSequence, init=None):
+        """Draws of the mixture in standardised units (bayesmi.estimators._bayes_model.Draws);
+        ``init`` an EM fit (GaussianMixtureModel, standardised units) where NUTS starts."""
         from bayesmi.estimators import _bayes_model as bayes_model
 
         try:
@@ -489,6 +494,9 @@ class BayesGMMMI(MixtureVerbs, Estimator):
             target_accept=float(self.target_accept),
             progress=self.progress,
             verbose=self.verbose,
+            init=None
+            if init is None
+            else (init.weights, init.means, np.linalg.cholesky(init.covariances)),
         )
 
     def _run(self, quantity: str, parts: list[np.ndarray]) -> MIResult:
@@ -500,21 +508,11 @@ class BayesGMMMI(MixtureVerbs, Estimator):
         seeds = spawn_seeds(self.seed, 3)
         rng = np.random.default_rng(seeds[0])
         k, cv = self._choose_k(ut, rng)
-        if self.marginals == "auto" and quantity != "kl":
-            # gmm's second look at the edges, on one EM fit at K (its own stream, so the
-            # draws elsewhere do not move): columns whose edges the mixture smooths, scored.
-            look = np.random.default_rng(seeds[0].spawn(1)[0])
-            try:
-                model = fit_mixture(ut, k, look).model
-            except FitError as err:
-                raise ValueError(f"{c}: {err}") from err
-            again = rescore_edges(self.marginals, quantity, raw, maps, ut, model, c)
-            if again is not None:
-                parts, maps = again
-                u, shift, scale, ut = standardised(parts)
-                k, cv = self._choose_k(ut, rng)
+        # One EM fit at K, on its own stream (the draws of K's choice do not move): where the
+        # chains start.
+        model = self._em_fit(ut, k, np.random.default_rng(seeds[0].spawn(1)[0]))
         u_std = np.ascontiguousarray(ut.T)
-        post = self._posterior(u_std, k, seeds[1])
+        post = self._posterior(u_std, k, seeds[1], init=model)
         # Back to data units: u = u_std * scale + shift.
         means = post.means * scale + shift
         covs = post.chol @ np.swapaxes(post.chol, -1, -2) * np.multiply.outer(scale, scale)

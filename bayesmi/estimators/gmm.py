@@ -29,7 +29,6 @@ from bayesmi import intervals, mixture
 from bayesmi.copula import apply_marginals, check_marginals
 from bayesmi.estimators._edges import (
     edge_test,
-    rescore_edges,
     standardised,
     warn_joint_edges,
     warn_sharp_edges,
@@ -259,11 +258,8 @@ class GMMMI(MixtureVerbs, Estimator):
         that the mixture models only the dependence: heavy tails, skew and sharp edges of the
         margins no longer need components (MI is unchanged by such maps). "auto" (the default)
         does so for the columns whose margins are heavy-tailed or skewed
-        (:func:`bayesmi.copula.auto_columns`), and, where the fitted mixture then smooths the
-        sharp edges of a column left as given (a uniform, a bounded variable: the edge test,
-        :func:`bayesmi.estimators._edges.edge_columns`), scores that column too and fits
-        again; it leaves the others as given, for MI and conditional MI; KL keeps the raw
-        values. "raw" models every value as
+        (:func:`bayesmi.copula.auto_columns`) and leaves the others as given, for MI and
+        conditional MI; KL keeps the raw values. "raw" models every value as
         given. A categorical y stays categorical; "copula" is refused for ``kl_marginals``. Scored
         columns are in normal scores in the fitted mixtures (``model``, extras); which columns
         and the maps themselves travel with the result (``r.margins``). Measured in
@@ -414,12 +410,6 @@ class GMMMI(MixtureVerbs, Estimator):
         rng = np.random.default_rng(seeds[0])
         sel = self._select(ut, rng)
         model = sel.fits[sel.n_components].model
-        again = rescore_edges(self.marginals, quantity, raw, maps, ut, model, c)
-        if again is not None:  # "auto": columns whose edges the mixture smoothed, now scored
-            parts, maps = again
-            u, shift, scale, ut = standardised(parts)
-            sel = self._select(ut, rng)
-            model = sel.fits[sel.n_components].model
         edge = edge_test(ut, np.zeros(ut.shape[1], dtype=np.intp), [model])
         warn_joint_edges(c, *edge, stacklevel=4)
         ctx = self._context(ut, quantity, [p.shape[1] for p in parts], scale, shift, sel)
