@@ -29,9 +29,10 @@ passes an option to ``nutpie.sample`` (``low_rank_modified_mass_matrix=True``: i
 mass matrix); ``--start support`` starts the chains at PyMC's support point (every component at
 the origin), as before 2026-12-02, instead of at the EM fit.
 
-Prints, per case: wall time (s) and CPU time (s: on a shared machine the CPU time is the
-better guide to a quiet machine's wall time, which lies between CPU/2 and CPU with 2 chains on
-2 cores), compile time (wall and CPU, s), divergences, R-hat, bulk ESS and the MI
+Prints, per case: wall time (s), the gradient evaluations nutpie made (warm-up and draws: a
+count that the machine's load does not change) and CPU time (s: on a shared machine the CPU
+time is the better guide to a quiet machine's wall time, which lies between CPU/2 and CPU with
+2 chains on 2 cores), compile time (wall and CPU, s), divergences, R-hat, bulk ESS and the MI
 posterior (nats) against the truth, and the machine's load average.
 """
 
@@ -53,9 +54,13 @@ from bayesmi import truth
 args = json.loads(sys.argv[1])
 sys.path.insert(0, args["here"])
 from bayes_gmm_speed import make_data
-if args["nutpie_kw"]:  # nutpie.sample's own options, passed through (e.g. its mass matrix)
-    import functools, nutpie
-    nutpie.sample = functools.partial(nutpie.sample, **args["nutpie_kw"])
+import nutpie
+_sample, _seen = nutpie.sample, {}
+def _counting(*a, **kw):  # keeps the warm-up's statistics, to count every gradient
+    kw.update(args["nutpie_kw"], save_warmup=True)  # nutpie.sample's own options passed through
+    _seen["idata"] = _sample(*a, **kw)
+    return _seen["idata"]
+nutpie.sample = _counting
 if args["start"] == "support":  # the chains at PyMC's support point, as before 2026-12-02
     from bayesmi.estimators import _bayes_model
     _bayes_model.START_AT_EM = False
@@ -69,9 +74,12 @@ with warnings.catch_warnings(record=True) as caught:
 wall = time.perf_counter() - t0
 use = resource.getrusage(resource.RUSAGE_SELF)
 stats = r.to_inferencedata().get("sample_stats")
-steps = None
+steps = gradients = None
 if stats is not None and "n_steps" in stats:
     steps = float(stats["n_steps"].mean())
+if "idata" in _seen:
+    gradients = int(_seen["idata"].warmup_sample_stats["n_steps"].sum()
+                    + _seen["idata"].sample_stats["n_steps"].sum())
 p = r.provenance
 d = p["diagnostics"]
 print(json.dumps({
@@ -81,6 +89,7 @@ print(json.dumps({
     "hdi90_nats": list(map(float, r.hdi(0.9))), "truth_nats": mi_true, "kind": r.kind,
     "k": p["n_components_used"], "mi_s": p.get("integral_seconds"),
     "warnings": [str(w.message)[:120] for w in caught], "steps": steps,
+    "gradients": gradients,
 }))
 """
 
@@ -268,7 +277,8 @@ def main() -> None:
             f"{res['compile_cpu_s'] or 0:.1f} s CPU; per-draw MI {res['mi_s'] or 0:.1f} s), "
             f"K={res['k']}, "
             f"divergences {res['divergences']}, leapfrog steps a draw "
-            f"{'n/a' if res['steps'] is None else format(res['steps'], '.1f')}, "
+            f"{'n/a' if res['steps'] is None else format(res['steps'], '.1f')}, gradients "
+            f"(warm-up and draws) {res['gradients'] or 'n/a'}, "
             f"R-hat(mi) {rhat}, ESS_bulk(mi) {ess}, MI {res['mean_nats']:.4f} +- "
             f"{res['sd_nats']:.4f} nats, 90% HDI [{lo:.4f}, {hi:.4f}] nats (truth "
             f"{res['truth_nats']:.4f} nats), {res['kind']}; load average {load_before:.1f} -> "
