@@ -25,9 +25,9 @@ process with an empty cache, then one with a warm cache.
 ``--data`` picks the case (``gauss``, rho = 0.6, the default; ``sin3x`` and ``moons``, shapes a
 mixture fits only with many components, see :func:`make_data`); ``--draws``, ``--tune`` and
 ``--target-accept`` change those settings from the estimator's defaults; ``--nutpie NAME=VALUE``
-passes an option to ``nutpie.sample`` (``low_rank_modified_mass_matrix=True``: its low-rank
-mass matrix); ``--start support`` starts the chains at PyMC's support point (every component at
-the origin), as before 2026-12-02, instead of at the EM fit.
+passes an option to ``nutpie.sample`` (``low_rank_modified_mass_matrix=False``: its diagonal
+mass matrix, bayes_gmm's before 2026-12-02); ``--start support`` starts the chains at PyMC's
+support point (every component at the origin), as before 2026-12-02, instead of at the EM fit.
 
 Prints, per case: wall time (s), the gradient evaluations nutpie made (warm-up and draws: a
 count that the machine's load does not change) and CPU time (s: on a shared machine the CPU
@@ -57,7 +57,8 @@ from bayes_gmm_speed import make_data
 import nutpie
 _sample, _seen = nutpie.sample, {}
 def _counting(*a, **kw):  # keeps the warm-up's statistics, to count every gradient
-    kw.update(args["nutpie_kw"], save_warmup=True)  # nutpie.sample's own options passed through
+    kw.update(args["nutpie_kw"])  # nutpie.sample's own options, passed through
+    kw["save_warmup"] = True
     _seen["idata"] = _sample(*a, **kw)
     return _seen["idata"]
 nutpie.sample = _counting
@@ -235,7 +236,7 @@ def main() -> None:
         default=[],
         metavar="NAME=VALUE",
         help="an option of nutpie.sample, passed through (a Python literal), e.g. "
-        "low_rank_modified_mass_matrix=True",
+        "low_rank_modified_mass_matrix=False",
     )
     ap.add_argument(
         "--start",

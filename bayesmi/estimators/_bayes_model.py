@@ -266,6 +266,12 @@ def _unpack(posterior, n_components: int, dim: int) -> tuple[np.ndarray, ...]:
 #: at the origin with unit scale: a symmetric point the chains must first break away from).
 START_JITTER = 0.1
 START_AT_EM = True
+#: nutpie's low-rank mass matrix (``low_rank_modified_mass_matrix``) for mixtures of two or more
+#: components: a diagonal plus the directions in which the draws and gradients say the posterior
+#: is correlated. A mixture's posterior is (a component's weight, mean and scale move together),
+#: and with it a draw of a 9-component fit took 14 leapfrog steps instead of 35-46
+#: (docs/bayes_gmm.md). One Gaussian keeps the diagonal: nothing to gain there.
+LOW_RANK_MASS = True
 
 
 def unconstrained_start(weights, means, chol) -> dict[str, np.ndarray]:
@@ -390,6 +396,7 @@ def sample_nuts(
                 target_accept=target_accept,
                 progress_bar=progress,
                 save_warmup=False,
+                low_rank_modified_mass_matrix=LOW_RANK_MASS and n_components > 1,
             )
         elif sampler == "pymc":
             import pymc as pm
