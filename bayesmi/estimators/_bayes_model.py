@@ -366,8 +366,8 @@ def sample_nuts(
 
             def make():
                 model = build_model(u, n_components, priors)
-                layout = [(v.name, int(np.prod(model.initial_point()[v.name].shape)))
-                          for v in model.value_vars]  # fmt: skip
+                point = model.initial_point()  # once: each call compiles a function
+                layout = [(v.name, int(np.size(point[v.name]))) for v in model.value_vars]
                 if nutpie_backend == "jax":
                     _use_jax_cache()
                     # freeze_model=False keeps the data a shared input (nutpie freezes it into

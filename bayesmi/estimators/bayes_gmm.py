@@ -508,9 +508,11 @@ class BayesGMMMI(MixtureVerbs, Estimator):
         seeds = spawn_seeds(self.seed, 3)
         rng = np.random.default_rng(seeds[0])
         k, cv = self._choose_k(ut, rng)
-        # One EM fit at K, on its own stream (the draws of K's choice do not move): where the
-        # chains start.
-        model = self._em_fit(ut, k, np.random.default_rng(seeds[0].spawn(1)[0]))
+        # One EM fit at K, on its own stream (the draws of K's choice do not move): where
+        # nutpie's chains start (PyMC's sampler and ADVI start where PyMC starts them).
+        model = None
+        if self.inference == "nuts" and self.sampler != "pymc":
+            model = self._em_fit(ut, k, np.random.default_rng(seeds[0].spawn(1)[0]))
         u_std = np.ascontiguousarray(ut.T)
         post = self._posterior(u_std, k, seeds[1], init=model)
         # Back to data units: u = u_std * scale + shift.
