@@ -39,10 +39,24 @@ _OWN_GROUPS = ("posterior", "bayesmi")
 
 
 def _az():
+    """ArviZ, imported so that processes importing it at the same moment cannot fail.
+
+    ArviZ 0.23 writes a daily stamp on import through one fixed temporary file
+    (``~/.cache/arviz/daily_warning.tmp``): the first import of a day in two processes at once
+    (pytest-xdist workers, joblib's process workers) can move that file from under the other,
+    whose import then fails with FileNotFoundError. The winner has written today's stamp, so a
+    second import reads it and writes nothing. Import ArviZ through this before PyMC or nutpie
+    does (they import it too).
+    """
     with warnings.catch_warnings():
         # ArviZ 0.2x announces its 1.x refactor on import.
         warnings.simplefilter("ignore", FutureWarning)
-        import arviz
+        try:
+            import arviz
+        except FileNotFoundError as err:
+            if not str(err.filename).endswith("daily_warning.tmp"):
+                raise
+            import arviz
 
     return arviz
 

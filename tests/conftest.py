@@ -7,6 +7,12 @@ import pytest
 
 matplotlib.use("Agg")
 
+# Each xdist worker imports ArviZ (PyMC does) while collecting; the first import of a day in two
+# workers at once can fail on ArviZ's daily stamp unless it goes through bayesmi.arviz_io._az.
+from bayesmi.arviz_io import _az
+
+_az()
+
 #: BAYESMI_TEST_DATA_SEED=k (k > 0) gives every sampler of bayesmi.truth new data seeds, so that
 #: scripts/reseed_tests.sh can rerun the statistical tests on data they were not written on.
 #: Unset or 0: the seeds as written.

@@ -192,3 +192,39 @@ def test_check_writable_names_the_option(tmp_path):
     with pytest.raises(ValueError, match=r"--out: '.*' is a folder; give a file name"):
         _io.check_writable(tmp_path, "--out")
     _io.check_writable(tmp_path / "new" / "deeper" / "r.nc", "--out")  # folders to be made
+
+
+#: A process whose ArviZ import loses the daily-stamp race: another process moves ArviZ's one
+#: temporary file into place first, as two pytest-xdist workers did on CI's first run of a day.
+RACING_IMPORT = """
+import pathlib
+
+real = pathlib.Path.replace
+
+
+def racing(self, target):
+    if self.name == "daily_warning.tmp":
+        real(self, target)  # the other process's move
+        raise FileNotFoundError(2, "No such file or directory", str(self), None, str(target))
+    return real(self, target)
+
+
+pathlib.Path.replace = racing
+from bayesmi.arviz_io import _az
+
+print(_az().__name__)
+import pymc  # imports ArviZ too: already there
+
+print(pymc.__name__)
+"""
+
+
+def test_arviz_imports_although_another_process_wrote_its_daily_stamp(tmp_path):
+    pytest.importorskip("pymc")
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}  # no stamp yet: ArviZ writes one
+    done = subprocess.run(
+        [sys.executable, "-c", RACING_IMPORT], env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["arviz", "pymc"]
+    assert (tmp_path / "arviz" / "daily_warning").read_text().strip() != ""

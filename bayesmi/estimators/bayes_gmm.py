@@ -449,8 +449,10 @@ class BayesGMMMI(MixtureVerbs, Estimator):
     def _posterior(self, u_std: np.ndarray, k: int, seed: np.random.SeedSequence, init=None):
         """Draws of the mixture in standardised units (bayesmi.estimators._bayes_model.Draws);
         ``init`` an EM fit (GaussianMixtureModel, standardised units) where NUTS starts."""
+        from bayesmi.arviz_io import _az
         from bayesmi.estimators import _bayes_model as bayes_model
 
+        _az()  # before PyMC imports ArviZ: processes starting together race on its daily stamp
         try:
             import pymc  # noqa: F401
         except ImportError as err:  # pragma: no cover - the extra is part of the test install
