@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import time
 import warnings
+from dataclasses import KW_ONLY
 from functools import partial
 from typing import Any, ClassVar
 
@@ -324,39 +325,31 @@ class BayesGMMMI(MixtureVerbs, Estimator):
         "Learn.: Sci. Technol. 4, 025006. doi:10.1088/2632-2153/acc444",
     )
 
-    def __init__(
-        self,
-        n_components: int | None = None,
-        *,
-        max_components: int = 10,
-        inference: str = "nuts",
-        sampler: str = "nutpie",
-        n_draws: int = 1000,
-        tune: int | None = None,
-        chains: int = 2,
-        target_accept: float = 0.9,
-        advi_iterations: int = 10_000,
-        advi_learning_rate: float = 0.03,
-        weight_concentration: float = 1.0,
-        mean_sd: float = 2.0,
-        lkj_eta: float = 2.0,
-        sd_scale: float = 0.5,
-        sd_log_sd: float = 1.0,
-        categorical: bool = False,
-        mi_method: str = "auto",
-        n_mc: int = 20_000,
-        min_ess: int = 400,
-        max_rhat: float = 1.01,
-        interval: str = "calibrated",
-        n_permutations: int = 50,
-        marginals: str = "auto",
-        seed: int | None = None,
-        n_jobs: int = 1,
-        progress: bool = True,
-        backend: str | None = None,
-        verbose: bool = False,
-    ):
-        self._store_params(locals())
+    n_components: int | None = None
+    _: KW_ONLY
+    max_components: int = 10
+    inference: str = "nuts"
+    sampler: str = "nutpie"
+    n_draws: int = 1000
+    tune: int | None = None
+    chains: int = 2
+    target_accept: float = 0.9
+    advi_iterations: int = 10_000
+    advi_learning_rate: float = 0.03
+    weight_concentration: float = 1.0
+    mean_sd: float = 2.0
+    lkj_eta: float = 2.0
+    sd_scale: float = 0.5
+    sd_log_sd: float = 1.0
+    categorical: bool = False
+    mi_method: str = "auto"
+    n_mc: int = 20_000
+    min_ess: int = 400
+    max_rhat: float = 1.01
+    interval: str = "calibrated"
+    n_permutations: int = 50
+    marginals: str = "auto"
+    verbose: bool = False
 
     # -- checks ------------------------------------------------------------------------------
     def _check_params(self) -> None:

@@ -19,7 +19,7 @@ Departures from the reference implementation, each measured in ``benchmarks/``:
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, replace
+from dataclasses import KW_ONLY, dataclass, replace
 from functools import partial
 from typing import Any, ClassVar
 
@@ -308,35 +308,27 @@ class GMMMI(MixtureVerbs, Estimator):
         "Ann. Statist. 7, 1-26.",
     )
 
-    def __init__(
-        self,
-        n_draws: int = 50,
-        *,
-        max_components: int = 10,
-        n_components: int | None = None,
-        n_folds: int = 2,
-        n_init: int = 3,
-        init: str = "kmeans",
-        tol: float = 1e-5,
-        max_iter: int = 1000,
-        reg_covar: float = 1e-6,
-        threshold: float = 1e-5,
-        patience: int = 1,
-        se_rule: float = 1.0,
-        select: str = "oob",
-        block_length: int | str | None = None,
-        mi_method: str = "auto",
-        n_mc: int = 100_000,
-        categorical: bool = False,
-        interval: str = "calibrated",
-        n_permutations: int = 50,
-        marginals: str = "auto",
-        seed: int | None = None,
-        n_jobs: int = 1,
-        progress: bool = True,
-        backend: str | None = None,
-    ) -> None:
-        self._store_params(locals())
+    n_draws: int = 50
+    _: KW_ONLY
+    max_components: int = 10
+    n_components: int | None = None
+    n_folds: int = 2
+    n_init: int = 3
+    init: str = "kmeans"
+    tol: float = 1e-5
+    max_iter: int = 1000
+    reg_covar: float = 1e-6
+    threshold: float = 1e-5
+    patience: int = 1
+    se_rule: float = 1.0
+    select: str = "oob"
+    block_length: int | str | None = None
+    mi_method: str = "auto"
+    n_mc: int = 100_000
+    categorical: bool = False
+    interval: str = "calibrated"
+    n_permutations: int = 50
+    marginals: str = "auto"
 
     # -- checks ------------------------------------------------------------------------------
     def _check_params(self) -> None:
