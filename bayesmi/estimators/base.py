@@ -452,9 +452,9 @@ class MixtureVerbs:
     """``estimate`` and ``kl_marginals`` of the mixture estimators (``gmm``, ``bayes_gmm``): the
     input checks and the dispatch, shared so the two cannot drift apart.
 
-    A class using it provides ``_check_params()``, ``categorical``, ``_min_samples``,
-    ``_estimate_categorical(x, y)`` and ``_run(quantity, parts)`` with quantity "mi", "cmi" or
-    "kl" and parts the checked (n, d) arrays [x, y] or [x, y, z].
+    A class using it provides ``_check_params()``, ``categorical``, ``max_components``,
+    ``_min_samples``, ``_estimate_categorical(x, y)`` and ``_run(quantity, parts)`` with
+    quantity "mi", "cmi" or "kl" and parts the checked (n, d) arrays [x, y] or [x, y, z].
     """
 
     def estimate(self, x, y, z=None) -> MIResult:
@@ -502,6 +502,27 @@ class MixtureVerbs:
             FewSamplesWarning,
             stacklevel=3,
         )
+
+    def _selection(self, choose, stacklevel: int):
+        """``choose()``, a component selection (``_em.Selection``), for this estimator: a fit that
+        fails raises ValueError naming the class, and a cross-validated count that reached
+        ``max_components`` warns (``ComponentLimitWarning``; ``stacklevel`` counted from here)."""
+        from bayesmi.estimators._em import FitError
+        from bayesmi.exceptions import ComponentLimitWarning
+
+        try:
+            sel = choose()
+        except FitError as err:
+            raise ValueError(f"{type(self).__name__}: {err}") from err
+        if sel.hit_max:
+            warnings.warn(
+                f"{type(self).__name__}: the cross-validated component count reached "
+                f"max_components={self.max_components}; the mixture may be too small for these "
+                "data. Raise max_components.",
+                ComponentLimitWarning,
+                stacklevel=stacklevel,
+            )
+        return sel
 
     def _independence(self, quantity: str, x, y, z, seed) -> dict[str, Any]:
         """Extras of the permutation test of (conditional) independence that the interval's
