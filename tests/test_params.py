@@ -268,3 +268,10 @@ def test_a_parameter_needs_an_immutable_default():
 
         class Shared(Estimator):
             sizes: list[int] = [64, 64]  # noqa: RUF012 (the mistake under test)
+
+
+def test_type_checkers_see_the_generated_constructors():
+    # PEP 681 on a base of Estimator (on Estimator itself its own fields, the common ones, would
+    # not count); mypy and pyright then check calls to every method's constructor.
+    assert any("__dataclass_transform__" in vars(base) for base in Estimator.__mro__[1:])
+    assert "__dataclass_transform__" not in vars(Estimator)

@@ -243,7 +243,10 @@ class _DeclaredParameters:
 class Estimator(_DeclaredParameters):
     """Base class: hyperparameters are constructor arguments, stored as they are (no checks,
     no work in ``__init__``, as in scikit-learn); ``estimate`` takes data and returns an
-    :class:`~bayesmi.result.MIResult`.
+    :class:`~bayesmi.result.MIResult`. A method declares its hyperparameters as annotated class
+    attributes with defaults, and its constructor is generated from them and from the common
+    ones below (``seed``, ``n_jobs``, ``progress``, ``backend``): docs/design.md, "How a
+    method declares its parameters".
 
     It speaks scikit-learn's estimator protocol (``get_params(deep=)``, ``set_params``, and so
     ``sklearn.base.clone``) without deriving from ``sklearn.base.BaseEstimator``: importing
