@@ -34,6 +34,9 @@ __all__ = [
 LOG_2PI = np.log(2.0 * np.pi)
 #: Gauss-Hermite nodes per dimension, by total dimension (m**d points per component).
 QUADRATURE_NODES = {1: 96, 2: 40, 3: 20}
+#: The integration methods of :func:`expectation`, and so of every MI, CMI and KL here (gmm's
+#: and bayes_gmm's ``mi_method``).
+METHODS = ("auto", "quadrature", "mc")
 #: Largest total dimension for which ``method="auto"`` uses quadrature.
 QUADRATURE_MAX_DIM = 3
 #: Target numerical error (nats) of quadrature; the rule is refined until two agree this well.

@@ -322,21 +322,57 @@ def _compiled(key: tuple, make):
     return obj, False
 
 
+@dataclass(frozen=True)
+class Run:
+    """What every fit of the mixture posterior takes besides the data and the sampler's own
+    settings: the model (component count, priors) and the run (draws, seed, output)."""
+
+    n_components: int
+    priors: Priors
+    draws: int = 1000
+    seed: int = 0
+    progress: bool = False
+    verbose: bool = False
+
+
+@contextmanager
+def _fitting(run: Run):
+    """Around every fit: PyMC's logging quiet unless ``run.verbose``, one BLAS thread."""
+    from threadpoolctl import threadpool_limits
+
+    with _quiet(run.verbose), threadpool_limits(limits=1, user_api="blas"):
+        yield
+
+
+@contextmanager
+def _pymc_model(u: np.ndarray, run: Run, fit: str):
+    """PyMC's model of the mixture as the current model, with ``u`` as its data: built once per
+    structure and kind of ``fit`` (kept, PyMC compiles its functions on every call); yields
+    whether it was cached."""
+    import pymc as pm
+
+    key = (fit, run.n_components, u.shape[1], run.priors)
+    model, cached = _compiled(key, lambda: build_model(u, run.n_components, run.priors))
+    with model:
+        pm.set_data({"u": u})
+        yield cached
+
+
+def _draws(idata, u: np.ndarray, run: Run, **more: Any) -> Draws:
+    """The mixture's draws in ``idata``'s posterior, with ``more`` of :class:`Draws`."""
+    return Draws(*_unpack(idata.posterior, run.n_components, u.shape[1]), **more)
+
+
 def sample_nuts(
     u: np.ndarray,
-    n_components: int,
-    priors: Priors,
+    run: Run,
     *,
     sampler: str = "nutpie",
     nutpie_backend: str = "jax",
-    draws: int = 1000,
     tune: int = 1000,
     chains: int = 2,
     cores: int = 2,
-    seed: int = 0,
     target_accept: float = 0.9,
-    progress: bool = False,
-    verbose: bool = False,
     init=None,
 ) -> Draws:
     """NUTS draws of the mixture posterior given standardised data ``u`` (n, D).
@@ -355,17 +391,13 @@ def sample_nuts(
     """
     import time
 
-    from threadpoolctl import threadpool_limits
-
-    dim = u.shape[1]
-    key = (sampler, nutpie_backend if sampler == "nutpie" else None, n_components, dim, priors)
     t0, c0 = time.perf_counter(), time.process_time()
-    with _quiet(verbose), threadpool_limits(limits=1, user_api="blas"):
+    with _fitting(run):
         if sampler == "nutpie":
             import nutpie
 
             def make():
-                model = build_model(u, n_components, priors)
+                model = build_model(u, run.n_components, run.priors)
                 point = model.initial_point()  # once: each call compiles a function
                 layout = [(v.name, int(np.size(point[v.name]))) for v in model.value_vars]
                 if nutpie_backend == "jax":
@@ -377,6 +409,7 @@ def sample_nuts(
                     ), layout
                 return nutpie.compile_pymc_model(model, backend="numba"), layout
 
+            key = ("nutpie", nutpie_backend, run.n_components, u.shape[1], run.priors)
             (compiled, layout), cached = _compiled(key, make)
             compiled = compiled.with_data(u=u)
             if init is not None and START_AT_EM:
@@ -388,53 +421,49 @@ def sample_nuts(
             t_compile, c_compile = time.perf_counter() - t0, time.process_time() - c0
             idata = nutpie.sample(
                 compiled,
-                draws=draws,
+                draws=run.draws,
                 tune=tune,
                 chains=chains,
                 cores=cores,
-                seed=seed,
+                seed=run.seed,
                 target_accept=target_accept,
-                progress_bar=progress,
+                progress_bar=run.progress,
                 save_warmup=False,
-                low_rank_modified_mass_matrix=LOW_RANK_MASS and n_components > 1,
+                low_rank_modified_mass_matrix=LOW_RANK_MASS and run.n_components > 1,
             )
         elif sampler == "pymc":
             import pymc as pm
 
-            model, cached = _compiled(key, lambda: build_model(u, n_components, priors))
-            t_compile, c_compile = time.perf_counter() - t0, time.process_time() - c0
-            with model:
-                pm.set_data({"u": u})
+            with _pymc_model(u, run, "pymc") as cached:
+                t_compile, c_compile = time.perf_counter() - t0, time.process_time() - c0
                 idata = pm.sample(
-                    draws=draws,
+                    draws=run.draws,
                     tune=tune,
                     chains=chains,
                     cores=cores,
-                    random_seed=seed,
+                    random_seed=run.seed,
                     target_accept=target_accept,
-                    progressbar=progress,
+                    progressbar=run.progress,
                     compute_convergence_checks=False,
                     return_inferencedata=True,
                 )
         else:  # pragma: no cover - checked by the estimator
             raise ValueError(f"sampler must be 'nutpie' or 'pymc', got {sampler!r}.")
-    w, mu, chol = _unpack(idata.posterior, n_components, dim)
-    return Draws(w, mu, chol, idata.sample_stats, None, t_compile, c_compile, cached)
+    return _draws(
+        idata,
+        u,
+        run,
+        sample_stats=idata.sample_stats,
+        compile_seconds=t_compile,
+        compile_cpu_seconds=c_compile,
+        cached=cached,
+    )
 
 
 def fit_advi(
-    u: np.ndarray,
-    n_components: int,
-    priors: Priors,
-    *,
-    n_iterations: int = 10_000,
-    learning_rate: float = 0.03,
-    draws: int = 1000,
-    seed: int = 0,
-    progress: bool = False,
-    verbose: bool = False,
+    u: np.ndarray, run: Run, *, n_iterations: int = 10_000, learning_rate: float = 0.03
 ) -> Draws:
-    """Mean-field ADVI (Kucukelbir et al. 2017) of the mixture posterior; ``draws`` samples of
+    """Mean-field ADVI (Kucukelbir et al. 2017) of the mixture posterior; ``run.draws`` samples of
     the fitted approximation, as one chain. The loss (negative ELBO) of every iteration is kept.
 
     Adam (Kingma & Ba 2015) at ``learning_rate``: with PyMC's default (adagrad, 1e-3) the fit of
@@ -442,22 +471,14 @@ def fit_advi(
     0.22); with Adam at 0.03 it had.
     """
     import pymc as pm
-    from threadpoolctl import threadpool_limits
 
-    dim = u.shape[1]
-    key = ("advi", n_components, dim, priors)
-    with _quiet(verbose), threadpool_limits(limits=1, user_api="blas"):
-        model, cached = _compiled(key, lambda: build_model(u, n_components, priors))
-        with model:
-            pm.set_data({"u": u})
-            approx = pm.fit(
-                n=n_iterations,
-                method="advi",
-                random_seed=seed,
-                progressbar=progress,
-                obj_optimizer=pm.adam(learning_rate=learning_rate),
-            )
-            idata = approx.sample(draws, random_seed=seed + 1)
-    w, mu, chol = _unpack(idata.posterior, n_components, dim)
-    loss = np.asarray(approx.hist, dtype=np.float64)
-    return Draws(w, mu, chol, None, loss, 0.0, 0.0, cached)
+    with _fitting(run), _pymc_model(u, run, "advi") as cached:
+        approx = pm.fit(
+            n=n_iterations,
+            method="advi",
+            random_seed=run.seed,
+            progressbar=run.progress,
+            obj_optimizer=pm.adam(learning_rate=learning_rate),
+        )
+        idata = approx.sample(run.draws, random_seed=run.seed + 1)
+    return _draws(idata, u, run, loss=np.asarray(approx.hist, dtype=np.float64), cached=cached)

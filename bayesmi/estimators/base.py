@@ -6,9 +6,12 @@ import functools
 import hashlib
 import inspect
 import platform
+import re
+import typing
 import warnings
+from dataclasses import KW_ONLY
 from importlib import metadata
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar, dataclass_transform
 
 import numpy as np
 
@@ -33,7 +36,10 @@ __all__ = [
 REGISTRY: dict[str, type[Estimator]] = {}
 
 
-def register(cls: type[Estimator]) -> type[Estimator]:
+_Method = TypeVar("_Method", bound="type[Estimator]")
+
+
+def register(cls: _Method) -> _Method:
     """Class decorator: make ``cls`` available as ``bm.estimate(..., method=cls.name)``."""
     REGISTRY[cls.name] = cls
     return cls
@@ -144,10 +150,103 @@ def _accepting_old_names(init):
     return __init__
 
 
-class Estimator:
+def _is_marker(annotation: Any, marker: Any, name: str) -> bool:
+    """Whether a class annotation is ``marker`` (``ClassVar`` or ``KW_ONLY``, called ``name``),
+    as an object or as the string ``from __future__ import annotations`` leaves (read as
+    dataclasses read it)."""
+    if isinstance(annotation, str):
+        return (
+            re.fullmatch(rf"(typing\.|dataclasses\.)?{name}(\[.*\])?", annotation, re.S) is not None
+        )
+    return annotation is marker or typing.get_origin(annotation) is marker
+
+
+def _declared_parameters(cls: type) -> list[inspect.Parameter]:
+    """The constructor parameters ``cls`` and its bases declare: annotated class attributes
+    that are not ``ClassVar``, in order of declaration, bases first (a redeclared one keeps its
+    place, with the new default and annotation); positional-or-keyword up to a ``_: KW_ONLY``
+    line of their class, keyword-only after it. Positional ones come first, then the
+    keyword-only ones, those of the first class that declares any (``Estimator``: the common
+    parameters) last."""
+    found: dict[str, inspect.Parameter] = {}
+    common: set[str] = set()
+    for klass in reversed(cls.__mro__):
+        if not issubclass(klass, _DeclaredParameters):
+            continue
+        kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
+        for name, annotation in inspect.get_annotations(klass).items():
+            if _is_marker(annotation, KW_ONLY, "KW_ONLY"):
+                kind = inspect.Parameter.KEYWORD_ONLY
+                continue
+            if _is_marker(annotation, ClassVar, "ClassVar"):
+                continue
+            if name not in klass.__dict__:
+                raise TypeError(
+                    f"{klass.__name__}: the parameter {name!r} has no default; give every "
+                    "parameter one (a method runs with its defaults), or annotate a class "
+                    "attribute that is not a parameter as ClassVar."
+                )
+            default = klass.__dict__[name]
+            if type(default).__hash__ is None:
+                raise ValueError(
+                    f"{klass.__name__}: the default of {name!r} is a mutable "
+                    f"{type(default).__name__}, which every instance would share; use an "
+                    "immutable one (a tuple for a list)."
+                )
+            found[name] = inspect.Parameter(name, kind, default=default, annotation=annotation)
+        if found and not common:
+            common = set(found)
+    return sorted(found.values(), key=lambda p: (p.kind, p.name in common))
+
+
+def _generated_init(cls: type, params: list[inspect.Parameter]):
+    """A real ``__init__`` taking ``params`` and storing each as it is given (no checks, no
+    work), written out and compiled as dataclasses write theirs, so that ``inspect``, IDEs and
+    debuggers see an ordinary function."""
+    positional = [p for p in params if p.kind is p.POSITIONAL_OR_KEYWORD]
+    keyword = [p for p in params if p.kind is p.KEYWORD_ONLY]
+    args = ["self", *(p.name for p in positional), *(["*"] if keyword else [])]
+    args += [p.name for p in keyword]
+    body = [f"    self.{p.name} = {p.name}" for p in params] or ["    pass"]
+    namespace: dict[str, Any] = {}
+    exec(f"def __init__({', '.join(args)}):\n" + "\n".join(body), {}, namespace)
+    init = namespace["__init__"]
+    init.__defaults__ = tuple(p.default for p in positional) or None
+    init.__kwdefaults__ = {p.name: p.default for p in keyword} or None
+    init.__annotations__ = {p.name: p.annotation for p in params} | {"return": None}
+    init.__qualname__ = f"{cls.__qualname__}.__init__"
+    init.__module__ = cls.__module__
+    init._generated = True
+    return init
+
+
+@dataclass_transform()
+class _DeclaredParameters:
+    """Constructors from declarations: every subclass whose ``__init__`` is not written by hand
+    (in it or a base) gets one generated from its declared parameters
+    (:func:`_declared_parameters`), as a dataclass does.
+
+    ``dataclass_transform`` (PEP 681) tells type checkers so; it sits on this root rather than
+    on :class:`Estimator`, as the parameters a decorated class declares itself (Estimator's
+    common ones) do not count for them."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        inherited = cls.__init__
+        by_hand = "__init__" in cls.__dict__ or not (
+            inherited is object.__init__ or getattr(inherited, "_generated", False)
+        )
+        if not by_hand:
+            cls.__init__ = _generated_init(cls, _declared_parameters(cls))
+
+
+class Estimator(_DeclaredParameters):
     """Base class: hyperparameters are constructor arguments, stored as they are (no checks,
     no work in ``__init__``, as in scikit-learn); ``estimate`` takes data and returns an
-    :class:`~bayesmi.result.MIResult`.
+    :class:`~bayesmi.result.MIResult`. A method declares its hyperparameters as annotated class
+    attributes with defaults, and its constructor is generated from them and from the common
+    ones below (``seed``, ``n_jobs``, ``progress``, ``backend``): docs/design.md, "How a
+    method declares its parameters".
 
     It speaks scikit-learn's estimator protocol (``get_params(deep=)``, ``set_params``, and so
     ``sklearn.base.clone``) without deriving from ``sklearn.base.BaseEstimator``: importing
@@ -198,8 +297,19 @@ class Estimator:
     #: ``select_subsample``).
     chooses_n_components: ClassVar[bool] = False
 
+    #: The common parameters, the same for every method (docs/design.md).
+    _: KW_ONLY
+    #: One seed for every random choice; the same seed gives the same draws for any n_jobs.
+    seed: int | None = None
+    #: Parallel workers (joblib; -1 for every core).
+    n_jobs: int = 1
+    #: Show a progress bar.
+    progress: bool = True
+    #: A joblib backend ("loky", "threading", "dask", ...); None for joblib's default.
+    backend: str | None = None
+
     def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
+        super().__init_subclass__(**kwargs)  # the generated constructor, where there is one
         if cls.renamed and "__init__" in cls.__dict__:
             cls.__init__ = _accepting_old_names(cls.__dict__["__init__"])
 
@@ -228,24 +338,6 @@ class Estimator:
         lines = [f"{cls.name} ({cls.__name__}) in bayesmi; it implements:"]
         lines += [f"- {ref}" for ref in cls.references] or ["- (no published method)"]
         return "\n".join(lines)
-
-    def _set_common(
-        self, *, seed: int | None, n_jobs: int, progress: bool, backend: str | None
-    ) -> None:
-        """Store the common parameters, as they are (for a constructor: no checks, no work)."""
-        self.seed = seed
-        self.n_jobs = n_jobs
-        self.progress = progress
-        self.backend = backend
-
-    def _store_params(self, given: dict[str, Any]) -> None:
-        """Store the constructor's arguments as they are (no checks, no work), from ``given``,
-        the constructor's ``locals()`` taken before it binds anything else: every parameter of
-        the signature (:meth:`_param_names`) that ``given`` holds, under its own name. The
-        explicit signature stays, as scikit-learn's ``clone`` and ``get_params`` read it."""
-        for name in self._param_names():
-            if name in given:
-                setattr(self, name, given[name])
 
     @classmethod
     def _param_names(cls) -> list[str]:
@@ -363,9 +455,9 @@ class MixtureVerbs:
     """``estimate`` and ``kl_marginals`` of the mixture estimators (``gmm``, ``bayes_gmm``): the
     input checks and the dispatch, shared so the two cannot drift apart.
 
-    A class using it provides ``_check_params()``, ``categorical``, ``_min_samples``,
-    ``_estimate_categorical(x, y)`` and ``_run(quantity, parts)`` with quantity "mi", "cmi" or
-    "kl" and parts the checked (n, d) arrays [x, y] or [x, y, z].
+    A class using it provides ``_check_params()``, ``categorical``, ``max_components``,
+    ``_min_samples``, ``_estimate_categorical(x, y)`` and ``_run(quantity, parts)`` with
+    quantity "mi", "cmi" or "kl" and parts the checked (n, d) arrays [x, y] or [x, y, z].
     """
 
     def estimate(self, x, y, z=None) -> MIResult:
@@ -413,6 +505,27 @@ class MixtureVerbs:
             FewSamplesWarning,
             stacklevel=3,
         )
+
+    def _selection(self, choose, stacklevel: int):
+        """``choose()``, a component selection (``_em.Selection``), for this estimator: a fit that
+        fails raises ValueError naming the class, and a cross-validated count that reached
+        ``max_components`` warns (``ComponentLimitWarning``; ``stacklevel`` counted from here)."""
+        from bayesmi.estimators._em import FitError
+        from bayesmi.exceptions import ComponentLimitWarning
+
+        try:
+            sel = choose()
+        except FitError as err:
+            raise ValueError(f"{type(self).__name__}: {err}") from err
+        if sel.hit_max:
+            warnings.warn(
+                f"{type(self).__name__}: the cross-validated component count reached "
+                f"max_components={self.max_components}; the mixture may be too small for these "
+                "data. Raise max_components.",
+                ComponentLimitWarning,
+                stacklevel=stacklevel,
+            )
+        return sel
 
     def _independence(self, quantity: str, x, y, z, seed) -> dict[str, Any]:
         """Extras of the permutation test of (conditional) independence that the interval's

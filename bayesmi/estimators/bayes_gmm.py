@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import time
 import warnings
+from dataclasses import KW_ONLY
 from functools import partial
 from typing import Any, ClassVar
 
@@ -30,7 +31,7 @@ from bayesmi.estimators._edges import (
 )
 from bayesmi.estimators._em import FitError, fit_mixture, select_n_components
 from bayesmi.estimators.base import Estimator, MixtureVerbs, register
-from bayesmi.exceptions import ComponentLimitWarning, NumericalErrorWarning, SamplerWarning
+from bayesmi.exceptions import NumericalErrorWarning, SamplerWarning
 from bayesmi.mixture import GaussianMixtureModel
 from bayesmi.resampling import spawn_seeds
 from bayesmi.result import MIResult
@@ -45,7 +46,6 @@ __all__ = ["JAX_CACHE_ENV", "BayesGMMMI", "canonical_order", "jax_cache_dir", "q
 
 INFERENCE = ("nuts", "advi")
 SAMPLERS = ("nutpie", "nutpie-numba", "pymc")
-MI_METHODS = ("auto", "quadrature", "mc")
 #: A draw's quadrature is refined while its error exceeds this share of the draws' spread, up
 #: to ``REFINE_MAX`` times the base rule's nodes per dimension (see :func:`refined_draws`).
 REFINE_SHARE = 0.25
@@ -324,39 +324,31 @@ class BayesGMMMI(MixtureVerbs, Estimator):
         "Learn.: Sci. Technol. 4, 025006. doi:10.1088/2632-2153/acc444",
     )
 
-    def __init__(
-        self,
-        n_components: int | None = None,
-        *,
-        max_components: int = 10,
-        inference: str = "nuts",
-        sampler: str = "nutpie",
-        n_draws: int = 1000,
-        tune: int | None = None,
-        chains: int = 2,
-        target_accept: float = 0.9,
-        advi_iterations: int = 10_000,
-        advi_learning_rate: float = 0.03,
-        weight_concentration: float = 1.0,
-        mean_sd: float = 2.0,
-        lkj_eta: float = 2.0,
-        sd_scale: float = 0.5,
-        sd_log_sd: float = 1.0,
-        categorical: bool = False,
-        mi_method: str = "auto",
-        n_mc: int = 20_000,
-        min_ess: int = 400,
-        max_rhat: float = 1.01,
-        interval: str = "calibrated",
-        n_permutations: int = 50,
-        marginals: str = "auto",
-        seed: int | None = None,
-        n_jobs: int = 1,
-        progress: bool = True,
-        backend: str | None = None,
-        verbose: bool = False,
-    ):
-        self._store_params(locals())
+    n_components: int | None = None
+    _: KW_ONLY
+    max_components: int = 10
+    inference: str = "nuts"
+    sampler: str = "nutpie"
+    n_draws: int = 1000
+    tune: int | None = None
+    chains: int = 2
+    target_accept: float = 0.9
+    advi_iterations: int = 10_000
+    advi_learning_rate: float = 0.03
+    weight_concentration: float = 1.0
+    mean_sd: float = 2.0
+    lkj_eta: float = 2.0
+    sd_scale: float = 0.5
+    sd_log_sd: float = 1.0
+    categorical: bool = False
+    mi_method: str = "auto"
+    n_mc: int = 20_000
+    min_ess: int = 400
+    max_rhat: float = 1.01
+    interval: str = "calibrated"
+    n_permutations: int = 50
+    marginals: str = "auto"
+    verbose: bool = False
 
     # -- checks ------------------------------------------------------------------------------
     def _check_params(self) -> None:
@@ -366,7 +358,7 @@ class BayesGMMMI(MixtureVerbs, Estimator):
         check_positive_int(self.max_components, "max_components", caller=c)
         check_choice(self.inference, "inference", INFERENCE, caller=c)
         check_choice(self.sampler, "sampler", SAMPLERS, caller=c)
-        check_choice(self.mi_method, "mi_method", MI_METHODS, caller=c)
+        check_choice(self.mi_method, "mi_method", mixture.METHODS, caller=c)
         check_choice(self.interval, "interval", intervals.SCHEMES, caller=c)
         check_positive_int(self.n_draws, "n_draws", caller=c, minimum=10)
         if self.tune is not None:
@@ -412,21 +404,12 @@ class BayesGMMMI(MixtureVerbs, Estimator):
         """K: the user's, or gmm's cross-validated choice on the standardised data (dim, n)."""
         if self.n_components is not None:
             return self.n_components, {}
-        c = type(self).__name__
-        try:
-            sel = select_n_components(
+        sel = self._selection(
+            lambda: select_n_components(
                 ut, rng, max_components=self.max_components, se_rule=1.0, fit_full=False
-            )
-        except FitError as err:
-            raise ValueError(f"{c}: {err}") from err
-        if sel.hit_max:
-            warnings.warn(
-                f"{c}: the cross-validated component count reached max_components="
-                f"{self.max_components}; the mixture may be too small for these data. "
-                "Raise max_components.",
-                ComponentLimitWarning,
-                stacklevel=4,
-            )
+            ),
+            stacklevel=5,
+        )
         cv = {
             "cv_n_components": np.array(list(sel.scores), dtype=np.int64),
             "cv_score": np.array(list(sel.scores.values()), dtype=np.float64),
@@ -468,34 +451,32 @@ class BayesGMMMI(MixtureVerbs, Estimator):
                     "is not installed: pip install 'bayesmi[pymc]' (or pass "
                     "sampler='nutpie-numba')."
                 )
+        run = bayes_model.Run(
+            k,
+            self._priors(),
+            draws=self.n_draws,
+            seed=_seed_int(seed),
+            progress=self.progress,
+            verbose=self.verbose,
+        )
         if self.inference == "advi":
             return bayes_model.fit_advi(
                 u_std,
-                k,
-                self._priors(),
+                run,
                 n_iterations=self.advi_iterations,
                 learning_rate=float(self.advi_learning_rate),
-                draws=self.n_draws,
-                seed=_seed_int(seed),
-                progress=self.progress,
-                verbose=self.verbose,
             )
         import os
 
         return bayes_model.sample_nuts(
             u_std,
-            k,
-            self._priors(),
+            run,
             sampler="pymc" if self.sampler == "pymc" else "nutpie",
             nutpie_backend="numba" if self.sampler == "nutpie-numba" else "jax",
-            draws=self.n_draws,
             tune=self._tune(),
             chains=self.chains,
             cores=max(1, min(self.chains, os.cpu_count() or 1)),
-            seed=_seed_int(seed),
             target_accept=float(self.target_accept),
-            progress=self.progress,
-            verbose=self.verbose,
             init=None
             if init is None
             else (init.weights, init.means, np.linalg.cholesky(init.covariances)),

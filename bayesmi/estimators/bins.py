@@ -27,6 +27,7 @@ straddling 0 at n = 300).
 from __future__ import annotations
 
 import warnings
+from dataclasses import KW_ONLY
 from functools import partial
 from typing import ClassVar
 
@@ -220,23 +221,15 @@ class BinsMI(Estimator):
         "sec. 2.8 (data-processing inequality). Wiley.",
     )
 
-    def __init__(
-        self,
-        bins: str | int = "auto",
-        *,
-        strategy: str = "quantile",
-        correction: str = "miller_madow",
-        discrete_x: bool = False,
-        categorical: bool = False,
-        n_draws: int = 200,
-        n_permutations: int = 100,
-        interval: str = "calibrated",
-        seed: int | None = None,
-        n_jobs: int = 1,
-        progress: bool = True,
-        backend: str | None = None,
-    ) -> None:
-        self._store_params(locals())
+    bins: str | int = "auto"
+    _: KW_ONLY
+    strategy: str = "quantile"
+    correction: str = "miller_madow"
+    discrete_x: bool = False
+    categorical: bool = False
+    n_draws: int = 200
+    n_permutations: int = 100
+    interval: str = "calibrated"
 
     def _check_params(self) -> None:
         c = type(self).__name__

@@ -39,6 +39,7 @@ bound holds in general (the variables' own copulas enter too); the result says w
 from __future__ import annotations
 
 import warnings
+from dataclasses import KW_ONLY
 from typing import Any
 
 import numpy as np
@@ -255,20 +256,12 @@ class GaussianCopulaMI(Estimator):
         "applications. Biometrika 57, 519-530.",
     )
 
-    def __init__(
-        self,
-        n_draws: int = 1000,
-        *,
-        prior_df: float = 0.0,
-        prior_scale: float = 0.0,
-        categorical: bool = False,
-        interval: str = "calibrated",
-        seed: int | None = None,
-        n_jobs: int = 1,
-        progress: bool = True,
-        backend: str | None = None,
-    ) -> None:
-        self._store_params(locals())
+    n_draws: int = 1000
+    _: KW_ONLY
+    prior_df: float = 0.0
+    prior_scale: float = 0.0
+    categorical: bool = False
+    interval: str = "calibrated"
 
     def _check_params(self) -> None:
         c = type(self).__name__

@@ -19,7 +19,7 @@ Departures from the reference implementation, each measured in ``benchmarks/``:
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, replace
+from dataclasses import KW_ONLY, dataclass, replace
 from functools import partial
 from typing import Any, ClassVar
 
@@ -44,7 +44,6 @@ from bayesmi.estimators._em import (
 )
 from bayesmi.estimators.base import Estimator, MixtureVerbs, register
 from bayesmi.exceptions import (
-    ComponentLimitWarning,
     ConvergenceWarning,
     NumericalErrorWarning,
 )
@@ -61,7 +60,6 @@ from bayesmi.validation import (
 __all__ = ["GMMMI"]
 
 SELECT_MODES = ("oob", "cv", "fixed")
-MI_METHODS = ("auto", "quadrature", "mc")
 #: Fewest held-out points for scoring a resample's candidates; below it the count is kept.
 MIN_OOB = 10
 #: Monte Carlo error target, as a fraction of the sd of the draws; refinement raises the sample
@@ -308,35 +306,27 @@ class GMMMI(MixtureVerbs, Estimator):
         "Ann. Statist. 7, 1-26.",
     )
 
-    def __init__(
-        self,
-        n_draws: int = 50,
-        *,
-        max_components: int = 10,
-        n_components: int | None = None,
-        n_folds: int = 2,
-        n_init: int = 3,
-        init: str = "kmeans",
-        tol: float = 1e-5,
-        max_iter: int = 1000,
-        reg_covar: float = 1e-6,
-        threshold: float = 1e-5,
-        patience: int = 1,
-        se_rule: float = 1.0,
-        select: str = "oob",
-        block_length: int | str | None = None,
-        mi_method: str = "auto",
-        n_mc: int = 100_000,
-        categorical: bool = False,
-        interval: str = "calibrated",
-        n_permutations: int = 50,
-        marginals: str = "auto",
-        seed: int | None = None,
-        n_jobs: int = 1,
-        progress: bool = True,
-        backend: str | None = None,
-    ) -> None:
-        self._store_params(locals())
+    n_draws: int = 50
+    _: KW_ONLY
+    max_components: int = 10
+    n_components: int | None = None
+    n_folds: int = 2
+    n_init: int = 3
+    init: str = "kmeans"
+    tol: float = 1e-5
+    max_iter: int = 1000
+    reg_covar: float = 1e-6
+    threshold: float = 1e-5
+    patience: int = 1
+    se_rule: float = 1.0
+    select: str = "oob"
+    block_length: int | str | None = None
+    mi_method: str = "auto"
+    n_mc: int = 100_000
+    categorical: bool = False
+    interval: str = "calibrated"
+    n_permutations: int = 50
+    marginals: str = "auto"
 
     # -- checks ------------------------------------------------------------------------------
     def _check_params(self) -> None:
@@ -352,7 +342,7 @@ class GMMMI(MixtureVerbs, Estimator):
         check_positive_int(self.n_mc, "n_mc", caller=c, minimum=100)
         check_choice(self.init, "init", INIT_METHODS, caller=c)
         check_choice(self.select, "select", SELECT_MODES, caller=c)
-        check_choice(self.mi_method, "mi_method", MI_METHODS, caller=c)
+        check_choice(self.mi_method, "mi_method", mixture.METHODS, caller=c)
         check_choice(self.interval, "interval", intervals.SCHEMES, caller=c)
         check_positive_int(self.n_permutations, "n_permutations", caller=c, minimum=0)
         check_marginals(self.marginals, caller=c)
@@ -376,22 +366,14 @@ class GMMMI(MixtureVerbs, Estimator):
 
     def _select(self, ut: np.ndarray, rng: np.random.Generator) -> Selection:
         """Choose the count on the full data (or fit the fixed count)."""
-        try:
+
+        def choose() -> Selection:
             if self.n_components is not None:
                 fit = fit_mixture(ut, self.n_components, rng, **self._fit_kwargs())
                 return Selection(self.n_components, {}, {self.n_components: fit})
-            sel = select_n_components(ut, rng, **self._sweep_kwargs(), **self._fit_kwargs())
-        except FitError as err:
-            raise ValueError(f"{type(self).__name__}: {err}") from err
-        if sel.hit_max:
-            warnings.warn(
-                f"{type(self).__name__}: the chosen component count reached max_components="
-                f"{self.max_components}; the mixture may be too small for these data. "
-                "Raise max_components.",
-                ComponentLimitWarning,
-                stacklevel=3,
-            )
-        return sel
+            return select_n_components(ut, rng, **self._sweep_kwargs(), **self._fit_kwargs())
+
+        return self._selection(choose, stacklevel=4)
 
     def choose_n_components(self, u: np.ndarray, rng: np.random.Generator) -> int:
         """The component count that cross-validation (``select``'s full-data step) chooses for

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import os
 import warnings
+from dataclasses import KW_ONLY
 from functools import partial
 from typing import Any, ClassVar
 
@@ -319,24 +320,16 @@ class KSGMI(Estimator):
         "estimator of conditional mutual information. AISTATS, PMLR 84, 938-947.",
     )
 
-    def __init__(
-        self,
-        k: int = 3,
-        *,
-        algorithm: int = 1,
-        n_draws: int = 200,
-        fractions: str | tuple[int, ...] = "auto",
-        n_permutations: int = 50,
-        interval: str = "calibrated",
-        categorical: bool = False,
-        jitter: float = 1e-10,
-        marginals: str = "auto",
-        seed: int | None = None,
-        n_jobs: int = 1,
-        progress: bool = True,
-        backend: str | None = None,
-    ) -> None:
-        self._store_params(locals())
+    k: int = 3
+    _: KW_ONLY
+    algorithm: int = 1
+    n_draws: int = 200
+    fractions: str | tuple[int, ...] = "auto"
+    n_permutations: int = 50
+    interval: str = "calibrated"
+    categorical: bool = False
+    jitter: float = 1e-10
+    marginals: str = "auto"
 
     def _check_params(self) -> None:
         c = type(self).__name__

@@ -42,7 +42,7 @@ shared information is low in every draw; sweep the latent size with :func:`laten
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from functools import partial
 from typing import Any, ClassVar
 
@@ -238,34 +238,26 @@ class LatentMI(Estimator):
         "arXiv:1711.05101",
     )
 
-    def __init__(
-        self,
-        latent_dim: int = 8,
-        *,
-        n_repeats: int = 5,
-        split: str = "crossfit",
-        n_folds: int = 2,
-        eval_fraction: float = 0.5,
-        validation_fraction: float = 0.2,
-        hidden: tuple[int, ...] = (128, 64),
-        alpha: float = 1.0,
-        lam: float = 1.0,
-        dropout: float = 0.5,
-        lr: float = 1e-3,
-        weight_decay: float = 1e-4,
-        batch_size: int = 256,
-        max_epochs: int = 300,
-        patience: int = 10,
-        k: int = 3,
-        n_draws: int = 200,
-        clip: float | None = 10.0,
-        device: str = "cpu",
-        seed: int | None = None,
-        n_jobs: int = 1,
-        progress: bool = True,
-        backend: str | None = None,
-    ) -> None:
-        self._store_params(locals())
+    latent_dim: int = 8
+    _: KW_ONLY
+    n_repeats: int = 5
+    split: str = "crossfit"
+    n_folds: int = 2
+    eval_fraction: float = 0.5
+    validation_fraction: float = 0.2
+    hidden: tuple[int, ...] = (128, 64)
+    alpha: float = 1.0
+    lam: float = 1.0
+    dropout: float = 0.5
+    lr: float = 1e-3
+    weight_decay: float = 1e-4
+    batch_size: int = 256
+    max_epochs: int = 300
+    patience: int = 10
+    k: int = 3
+    n_draws: int = 200
+    clip: float | None = 10.0
+    device: str = "cpu"
 
     # -- checks ----------------------------------------------------------------------------
     def _check_params(self) -> None:

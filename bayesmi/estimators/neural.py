@@ -14,6 +14,7 @@ bias of the bound (InfoNCE's log(K + 1) ceiling, an under-trained critic, SMILE'
 from __future__ import annotations
 
 import warnings
+from dataclasses import KW_ONLY
 from typing import Any, ClassVar
 
 import numpy as np
@@ -151,39 +152,31 @@ class NeuralMI(Estimator):
         "uncertainty estimation using deep ensembles. NeurIPS 30. arXiv:1612.01474",
     )
 
-    def __init__(
-        self,
-        objective: str = "infonce",
-        *,
-        critic: str = "separable",
-        hidden: tuple[int, ...] = (64, 64),
-        activation: str = "relu",
-        embed_dim: int = 32,
-        n_negatives: int | None = None,
-        x_encoder: Any = "auto",
-        y_encoder: Any = "auto",
-        encoder_dim: int = 16,
-        n_critics: int = 5,
-        batch_size: int = 128,
-        lr: float = 1e-3,
-        weight_decay: float = 1e-2,
-        max_iterations: int = 2000,
-        eval_every: int = 50,
-        patience: int = 5,
-        valid_fraction: float = 0.2,
-        test_fraction: float = 0.2,
-        eval_batch_size: int | None = None,
-        n_resamples: int = 40,
-        tau: float = 5.0,
-        mine_alpha: float = 0.01,
-        augment: Any = None,
-        device: str = "auto",
-        seed: int | None = None,
-        n_jobs: int = 1,
-        progress: bool = True,
-        backend: str | None = None,
-    ) -> None:
-        self._store_params(locals())
+    objective: str = "infonce"
+    _: KW_ONLY
+    critic: str = "separable"
+    hidden: tuple[int, ...] = (64, 64)
+    activation: str = "relu"
+    embed_dim: int = 32
+    n_negatives: int | None = None
+    x_encoder: Any = "auto"
+    y_encoder: Any = "auto"
+    encoder_dim: int = 16
+    n_critics: int = 5
+    batch_size: int = 128
+    lr: float = 1e-3
+    weight_decay: float = 1e-2
+    max_iterations: int = 2000
+    eval_every: int = 50
+    patience: int = 5
+    valid_fraction: float = 0.2
+    test_fraction: float = 0.2
+    eval_batch_size: int | None = None
+    n_resamples: int = 40
+    tau: float = 5.0
+    mine_alpha: float = 0.01
+    augment: Any = None
+    device: str = "auto"
 
     # -- checks -------------------------------------------------------------------------------
     def _check_params(self) -> None:
