@@ -7,7 +7,8 @@
   a replaced file keeps its own mode (``tempfile`` alone would make every file 0600).
 - A write killed before its rename leaves its temporary behind; the next write to the same target
   removes temporaries whose writing process no longer runs (the pid is in the name), so they
-  never pile up, and never removes one that a live process is still writing.
+  never pile up, and never removes one that a live process is still writing (a report's next
+  write removes those of all its companions, ``clean_orphans(page, companions=True)``).
 - :func:`check_writable` answers before a long computation whether its output can be written.
 """
 
@@ -57,13 +58,18 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def clean_orphans(path: str | os.PathLike) -> list[str]:
+def clean_orphans(path: str | os.PathLike, *, companions: bool = False) -> list[str]:
     """Remove the temporaries of ``path`` left by writers that no longer run; returns their
-    names."""
+    names. ``companions``: also those of every ``<stem>_<anything>`` beside it (a report's
+    companion files: a later report of other results does not write, and so would not clean,
+    the companions of a result it no longer holds)."""
     path = Path(path)
     if not path.parent.is_dir():
         return []
-    pattern = re.compile(rf"^\.{re.escape(path.name)}\.(\d+)\.[^.]+\.tmp$")
+    name = re.escape(path.name)
+    if companions:
+        name = rf"(?:{name}|{re.escape(path.with_suffix('').name)}_[^/]+)"
+    pattern = re.compile(rf"^\.{name}\.(\d+)\.[^.]+\.tmp$")
     removed = []
     for entry in path.parent.iterdir():
         m = pattern.match(entry.name)

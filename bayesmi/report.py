@@ -34,7 +34,7 @@ import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from bayesmi._io import atomic_write_set, recover
+from bayesmi._io import atomic_write_set, clean_orphans, recover
 from bayesmi.result import QUANTITIES, MIResult
 
 __all__ = ["report", "verify"]
@@ -188,6 +188,7 @@ def report(
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     recover(path)  # a set a kill left half renamed is finished before it is replaced
+    clean_orphans(path, companions=True)  # of results this report may no longer hold too
     stem = path.with_suffix("")
     written: dict[str, str] = {}
     files: list[tuple[Path, object]] = []

@@ -79,6 +79,20 @@ def test_orphans_of_dead_writers_are_removed_live_ones_kept(tmp_path):
     assert not orphan.exists() and busy.exists() and other.exists()
 
 
+def test_a_report_removes_the_orphans_of_companions_it_no_longer_writes(tmp_path):
+    # A report of "a" and "b" killed while writing r_b.nc, then a report of "a" alone: r_b.nc's
+    # temporary was left for good (seen once in the kill test below).
+    dead, live = dead_pid(), os.getppid()
+    orphan = tmp_path / f".r_b.nc.{dead}.abc123.tmp"
+    busy = tmp_path / f".r_b.nc.{live}.def456.tmp"
+    other = tmp_path / f".rb_b.nc.{dead}.abc123.tmp"  # another page's companion
+    for p in (orphan, busy, other):
+        p.write_bytes(b"half")
+    bm.report({"a": result(0)}, tmp_path / "r.html")
+    assert not orphan.exists() and busy.exists() and other.exists()
+    assert verify(tmp_path / "r.html") == []
+
+
 CHILD = textwrap.dedent(
     """
     import sys
