@@ -391,6 +391,8 @@ def sample_nuts(
     """
     import time
 
+    # What both samplers take under the same names (the seed and progress bar are named apart).
+    nuts = dict(draws=run.draws, tune=tune, chains=chains, cores=cores, target_accept=target_accept)
     t0, c0 = time.perf_counter(), time.process_time()
     with _fitting(run):
         if sampler == "nutpie":
@@ -421,12 +423,8 @@ def sample_nuts(
             t_compile, c_compile = time.perf_counter() - t0, time.process_time() - c0
             idata = nutpie.sample(
                 compiled,
-                draws=run.draws,
-                tune=tune,
-                chains=chains,
-                cores=cores,
+                **nuts,
                 seed=run.seed,
-                target_accept=target_accept,
                 progress_bar=run.progress,
                 save_warmup=False,
                 low_rank_modified_mass_matrix=LOW_RANK_MASS and run.n_components > 1,
@@ -437,12 +435,8 @@ def sample_nuts(
             with _pymc_model(u, run, "pymc") as cached:
                 t_compile, c_compile = time.perf_counter() - t0, time.process_time() - c0
                 idata = pm.sample(
-                    draws=run.draws,
-                    tune=tune,
-                    chains=chains,
-                    cores=cores,
+                    **nuts,
                     random_seed=run.seed,
-                    target_accept=target_accept,
                     progressbar=run.progress,
                     compute_convergence_checks=False,
                     return_inferencedata=True,
