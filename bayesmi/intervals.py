@@ -34,7 +34,15 @@ from scipy.stats import norm
 
 from bayesmi.result import hdi_start
 
-__all__ = ["LEVEL", "SCHEMES", "few_draws_scale", "finish", "force_zero_start", "hdi_bounds"]
+__all__ = [
+    "LEVEL",
+    "SCHEMES",
+    "dependence_detected",
+    "few_draws_scale",
+    "finish",
+    "force_zero_start",
+    "hdi_bounds",
+]
 
 #: The level of the interval the printout shows and the zero rule refers to.
 LEVEL = 0.9
@@ -109,6 +117,15 @@ def force_zero_start(draws: np.ndarray, prob: float = LEVEL) -> tuple[np.ndarray
     flat = d.ravel().copy()
     flat[np.argsort(flat, kind="stable")[:k]] = 0.0
     return flat.reshape(d.shape), k
+
+
+def dependence_detected(p_value: float | None, level: float = LEVEL) -> bool | None:
+    """The independence test's verdict at the interval's level, as the printout states it:
+    True where it rejects independence (p < 1 - level), False where not, None without a usable
+    p-value (none, or not finite)."""
+    if p_value is None or not np.isfinite(p_value):
+        return None
+    return bool(p_value < 1.0 - level)
 
 
 def finish(
@@ -189,12 +206,11 @@ def finish(
     if nonnegative:
         info["n_below_zero"] = int(np.sum(draws < 0))
         draws = np.maximum(draws, 0.0)
-        if p_value is not None and np.isfinite(p_value):
+        detected = dependence_detected(p_value, level)
+        if detected is not None:
             info["p_value"] = float(p_value)
-            if p_value >= 1.0 - level:
+            info["no_dependence_detected"] = not detected
+            if not detected:
                 draws, k = force_zero_start(draws, level)
-                info["no_dependence_detected"] = True
                 info["n_set_to_zero"] = k
-            else:
-                info["no_dependence_detected"] = False
     return draws, info

@@ -83,8 +83,9 @@ def _dependent(draws: np.ndarray, p_value: float | None) -> bool:
     (KSG's draws sit above 0 at independence in 8 dimensions, by about one sd), else the draws'
     5% quantile above 0. KSG's bias vanishes at independence, so its warnings need this: the
     k to 2k fall alone fired on independent pairs (1 of 20, panel seed 21)."""
-    if p_value is not None:
-        return p_value < 1.0 - intervals.LEVEL
+    detected = intervals.dependence_detected(p_value)
+    if detected is not None:
+        return detected
     return float(np.quantile(draws, 0.05)) > 0
 
 
@@ -542,9 +543,9 @@ class KSGMI(Estimator):
         # 2015) and vanishes at independence (the caller warns only where MI is above zero,
         # `_dependent`); the suite measured the interval failing from HIGH_DIM joint dimensions
         # on (the k to 2k check above rarely fires there).
-        low = float(np.quantile(draws, 0.05))
         if discrete_y or dims < HIGH_DIM:
             return
+        low = float(np.quantile(draws, 0.05))
         warnings.warn(
             f"KSGMI: {dims} dimensions in the joint space (x, y and z together) with MI clearly "
             f"above zero (5% quantile of the draws {low:.3f} nats): KSG is biased low here and "
